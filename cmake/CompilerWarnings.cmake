@@ -1,0 +1,17 @@
+# overlay_set_warnings(target): warnings on, -Werror for our own code.
+option(OVERLAY_WERROR "Treat warnings in our code as errors" ON)
+option(OVERLAY_SANITIZE "Build with ASan+UBSan" OFF)
+
+function(overlay_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(OVERLAY_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(${target} PRIVATE -Wthread-safety)
+  endif()
+  if(OVERLAY_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

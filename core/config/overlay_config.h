@@ -1,0 +1,146 @@
+// Copyright 2026 The overlay Authors.
+//
+// OverlayConfig: the parsed, validated description of one overlay: every
+// process (id, role, team, host, port, host group, neighbours, data share),
+// the portal, the data root and the strategy knobs. Parsed once with
+// RapidJSON (the only RapidJSON user in the project) by LoadOverlayConfig,
+// which validates everything; all other code trusts an OverlayConfig.
+// Plain structs; thread-compatible, immutable after load by convention.
+//
+//   ASSIGN_OR_RETURN(OverlayConfig config, LoadOverlayConfig(path));
+//   const ProcessConfig* me = config.Find("B");
+
+#ifndef OVERLAY_CORE_CONFIG_OVERLAY_CONFIG_H_
+#define OVERLAY_CORE_CONFIG_OVERLAY_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace overlay {
+
+enum class Role { kLeader, kTeamLeader, kWorker };
+std::string_view RoleName(Role role);  // "leader", "team_leader", "worker"
+// The inverse of RoleName; INVALID_ARGUMENT for anything else.
+absl::StatusOr<Role> ParseRole(std::string_view name);
+
+// Config dates: "YYYY-MM-DD" or "YYYYMMDD" to days since 1970-01-01 and
+// back (always "YYYY-MM-DD"). Local to core/config so the library does not
+// depend on core/store.
+absl::StatusOr<int64_t> ParseConfigDate(std::string_view text);
+std::string FormatConfigDate(int64_t day);
+
+// The days a process owns, as days since the Unix epoch. Either a range
+// (first_day..last_day inclusive) or an explicit list of days.
+struct DataShare {
+  std::optional<int64_t> first_day;  // with last_day: an inclusive range
+  std::optional<int64_t> last_day;
+  std::vector<int64_t> days;  // sorted, unique; used when non-empty
+  bool Contains(int64_t day) const;
+  // The first day the share holds (for ordering shares); REQUIRES non-empty.
+  int64_t FirstDay() const;
+  std::string DebugString() const;  // "2020-08-10..2020-08-12" or a list
+};
+bool operator==(const DataShare& a, const DataShare& b);
+inline bool operator!=(const DataShare& a, const DataShare& b) {
+  return !(a == b);
+}
+
+struct ProcessConfig {
+  std::string id;  // unique, e.g. "A"
+  Role role = Role::kWorker;
+  std::string team;                    // may be empty
+  std::string host = "127.0.0.1";      // address others dial
+  int port = 0;                        // 1..65535
+  std::string host_group;              // processes sharing a host (shm cache)
+  std::vector<std::string> neighbors;  // ids; edges are undirected
+  std::optional<DataShare> share;      // nullopt: holds no data
+  std::string Address() const;         // "host:port"
+};
+bool operator==(const ProcessConfig& a, const ProcessConfig& b);
+inline bool operator!=(const ProcessConfig& a, const ProcessConfig& b) {
+  return !(a == b);
+}
+
+struct StrategyOptions {
+  int chunk_size = 5000;           // records per chunk (1..50000)
+  int result_ttl_seconds = 300;    // results expire this long after use
+  int prefetch_chunks = 4;         // chunks the portal pulls ahead
+  int scan_threads = 1;            // worker threads for scans per node
+  int reactor_threads = 1;         // completion queues (one thread each)
+  int neighbor_timeout_ms = 5000;  // deadline of one hop
+  int max_hops = 16;               // hop budget of a flooded query
+  int max_results_held = 4096;     // results a node keeps at once
+};
+bool operator==(const StrategyOptions& a, const StrategyOptions& b);
+inline bool operator!=(const StrategyOptions& a, const StrategyOptions& b) {
+  return !(a == b);
+}
+
+struct OverlayConfig {
+  std::string name;            // free text, for logs
+  std::string path;            // the file it was loaded from
+  std::string data_root;       // absolute; from "data_root", resolved
+                               // against the config file's folder
+  std::string portal;          // id of the client-facing process
+  std::string shutdown_token;  // if set, Shutdown from non-loopback
+                               // callers must carry it
+  StrategyOptions strategy;
+  std::vector<ProcessConfig> processes;
+
+  const ProcessConfig* Find(std::string_view id) const;
+  // Ids of the processes whose host_group equals `group`, in config order.
+  std::vector<std::string> ProcessesInGroup(std::string_view group) const;
+};
+// Field by field, including `path`.
+bool operator==(const OverlayConfig& a, const OverlayConfig& b);
+inline bool operator!=(const OverlayConfig& a, const OverlayConfig& b) {
+  return !(a == b);
+}
+
+// Reads and parses the file, resolving data_root against its folder, then
+// validates. Every problem is INVALID_ARGUMENT (NOT_FOUND for a missing file)
+// with a message naming the file and the offending process/key, e.g.
+// "configs/x.json: process 'B': unknown neighbour 'Z'".
+absl::StatusOr<OverlayConfig> LoadOverlayConfig(const std::string& path);
+
+// Parses JSON text; relative data_root is resolved against `base_dir` (the
+// working directory if empty). `path` stays empty and messages start with
+// "overlay config: ".
+absl::StatusOr<OverlayConfig> ParseOverlayConfig(std::string_view json,
+                                                 const std::string& base_dir);
+
+// Checks: at least one process; unique ids; ports in range; unique
+// host:port; known, non-self neighbours (edges are made symmetric); the
+// portal exists; every process with a share is reachable from the portal;
+// shares do not overlap; strategy knobs in range.
+// Messages are prefixed with config.path (or "overlay config" if empty).
+[[nodiscard]] absl::Status ValidateOverlayConfig(const OverlayConfig& config);
+
+// Adds the missing back-edges: if A lists B, B lists A (appended, in config
+// order). Unknown and self neighbours are left for validation to report.
+// ParseOverlayConfig calls it; call it again after adding edges by hand.
+void MakeNeighborsSymmetric(OverlayConfig& config);
+
+// The config as JSON in the documented format (pretty-printed, every key
+// written, data_root as stored). ParseOverlayConfig(ConfigToJson(c), dir)
+// gives back `c` (but `path`) for any valid, parsed `c` with an absolute
+// data_root. Tests and scripts use it to write edited configs.
+std::string ConfigToJson(const OverlayConfig& config);
+
+// Writes ConfigToJson(config) to `path` (replacing it).
+[[nodiscard]] absl::Status WriteOverlayConfig(const OverlayConfig& config,
+                                              const std::string& path);
+
+// Adds `offset` to every port. INVALID_ARGUMENT (and `config` unchanged) if
+// any port would leave 1..65535. Override data_root by assigning it.
+[[nodiscard]] absl::Status ApplyPortOffset(OverlayConfig& config, int offset);
+
+}  // namespace overlay
+
+#endif  // OVERLAY_CORE_CONFIG_OVERLAY_CONFIG_H_

@@ -1,0 +1,65 @@
+// Copyright 2026 The overlay Authors.
+//
+// NeighborTable: one channel and PeerService stub per configured neighbour,
+// plus per-neighbour call statistics (calls, failures, last error) for the
+// metrics RPC. Owns the channels. Channels connect lazily and reconnect by
+// themselves. Thread-safe.
+
+#ifndef OVERLAY_CORE_FANOUT_NEIGHBOR_TABLE_H_
+#define OVERLAY_CORE_FANOUT_NEIGHBOR_TABLE_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/support/status.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "protos/overlay.grpc.pb.h"
+
+namespace overlay {
+
+struct NeighborStats {
+  std::string id;
+  std::string address;
+  bool connected = false;
+  int64_t calls = 0;
+  int64_t failures = 0;
+  std::string last_error;
+};
+
+class NeighborTable final {
+ public:
+  struct Neighbor {
+    std::string id;
+    std::string address;
+  };
+  explicit NeighborTable(const std::vector<Neighbor>& neighbors);
+  NeighborTable(const NeighborTable&) = delete;
+  NeighborTable& operator=(const NeighborTable&) = delete;
+
+  const std::vector<std::string>& ids() const { return ids_; }
+  // Null if `id` is not a neighbour.
+  v1::PeerService::Stub* Stub(const std::string& id) const;
+  void RecordCall(const std::string& id, const grpc::Status& status);
+  std::vector<NeighborStats> Stats() const;
+
+ private:
+  struct Entry {
+    std::string address;
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<v1::PeerService::Stub> stub;
+  };
+  std::vector<std::string> ids_;
+  std::vector<Entry> entries_;  // parallel to ids_
+
+  mutable absl::Mutex mu_;
+  std::vector<NeighborStats> stats_ ABSL_GUARDED_BY(mu_);  // parallel to ids_
+};
+
+}  // namespace overlay
+
+#endif  // OVERLAY_CORE_FANOUT_NEIGHBOR_TABLE_H_

@@ -1,0 +1,62 @@
+// Copyright 2026 The overlay Authors.
+//
+// Loads an AirNow data root laid out as YYYYMMDD/YYYYMMDD-HH.csv into a
+// Table, optionally restricted to a day range or a list of days (a node's
+// data share). Files are read and parsed in parallel on a few threads it
+// owns for the duration of the call; the result is in row order (table.h).
+//
+// Every field is quoted; quoted fields may contain commas and doubled quotes;
+// lines end in LF or CRLF. A row that is not exactly 13 well-formed fields is
+// malformed: it is skipped and counted, and the first few are reported with
+// file and line. A missing or unreadable root is an error; an unreadable
+// file is an error too (it would silently lose rows).
+// Thread-safe (no shared state).
+
+#ifndef OVERLAY_CORE_STORE_CSV_LOADER_H_
+#define OVERLAY_CORE_STORE_CSV_LOADER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/store/table.h"
+
+namespace overlay {
+
+struct LoadOptions {
+  std::string root;                    // directory holding YYYYMMDD folders
+  std::optional<int64_t> first_day;    // days since epoch, inclusive
+  std::optional<int64_t> last_day;     // days since epoch, inclusive
+  std::vector<int64_t> days;           // if non-empty, only these days
+  int threads = 0;                     // 0: hardware concurrency
+  int max_reported_errors = 10;        // malformed rows kept in `errors`
+};
+
+struct LoadStats {
+  int64_t files = 0;
+  int64_t bytes = 0;
+  int64_t rows = 0;                    // rows stored
+  int64_t malformed_rows = 0;          // rows skipped
+  int64_t missing_concentrations = 0;
+  std::vector<std::string> errors;     // "DIR/F.csv:17: expected 13 fields, got 12"
+};
+
+struct LoadedTable {
+  Table table;
+  LoadStats stats;
+};
+
+absl::StatusOr<LoadedTable> LoadDataRoot(const LoadOptions& options);
+
+// Parses one file's bytes (for fixtures and tests); appends to `builder` and
+// `stats`. `file_name` is used in error messages only.
+void ParseCsvBuffer(std::string_view buffer, std::string_view file_name,
+                    TableBuilder& builder, LoadStats& stats,
+                    int max_reported_errors);
+
+}  // namespace overlay
+
+#endif  // OVERLAY_CORE_STORE_CSV_LOADER_H_

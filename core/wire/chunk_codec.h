@@ -1,0 +1,45 @@
+// Copyright 2026 The overlay Authors.
+//
+// Chunk encoding: table rows → overlay.v1.RecordChunk (columnar, with a
+// chunk-local site dictionary) and back to typed Records, plus the JSON line
+// form clients print. Stateless; thread-safe.
+
+#ifndef OVERLAY_CORE_WIRE_CHUNK_CODEC_H_
+#define OVERLAY_CORE_WIRE_CHUNK_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/store/record.h"
+#include "core/store/table.h"
+#include "protos/overlay.pb.h"
+
+namespace overlay {
+
+// Encodes table rows `rows` (indices into `table`) into `chunk`, replacing
+// its contents.
+void EncodeChunk(const Table& table, absl::Span<const uint32_t> rows,
+                 v1::RecordChunk* chunk);
+
+// Decodes every record; INVALID_ARGUMENT if columns disagree in length or an
+// index is out of its dictionary (a corrupt or hostile peer).
+absl::StatusOr<std::vector<Record>> DecodeChunk(const v1::RecordChunk& chunk);
+
+// Records in the chunk (length of its columns).
+int RecordCount(const v1::RecordChunk& chunk);
+
+// One JSON object on one line with keys latitude longitude utc parameter
+// concentration unit raw_concentration aqi category site_name agency aqs_id
+// full_aqs_id; utc as "2020-08-10T01:00"; missing values as null.
+std::string RecordToJson(const Record& record);
+// Escapes `text` as a JSON string literal, quotes included.
+std::string JsonQuote(std::string_view text);
+// Shortest text that reads back as the same double.
+std::string FormatDouble(double value);
+
+}  // namespace overlay
+
+#endif  // OVERLAY_CORE_WIRE_CHUNK_CODEC_H_

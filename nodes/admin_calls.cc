@@ -1,0 +1,149 @@
+// Copyright 2026 The overlay Authors.
+
+#include "nodes/admin_calls.h"
+
+#include <unistd.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/fanout/peer_call.h"
+#include "core/metrics/process_stats.h"
+#include "glog/logging.h"
+
+namespace overlay {
+
+bool IsLoopbackPeer(const std::string& peer) {
+  return absl::StartsWith(peer, "ipv4:127.") ||
+         absl::StartsWith(peer, "ipv6:[::1]") ||
+         absl::StartsWith(peer, "ipv6:%5B::1%5D") ||
+         absl::StartsWith(peer, "ipv6:[::ffff:127.") ||
+         absl::StartsWith(peer, "unix:");
+}
+
+void ReleaseAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,
+                       const std::string& query_id,
+                       const std::vector<std::string>& route) {
+  if (route.size() < 2) {  // this node is the owner
+    node->results->Release(query_id);
+    return;
+  }
+  v1::ReleaseResultRequest request;
+  request.set_query_id(query_id);
+  for (size_t i = 2; i < route.size(); ++i) request.add_route(route[i]);
+  v1::PeerService::Stub* stub = node->neighbors->Stub(route[1]);
+  if (stub == nullptr) return;
+  auto* call = node->NewPeerCall<v1::ReleaseResponse>(
+      [](PeerCall<v1::ReleaseResponse>* c) { delete c; });
+  if (call == nullptr) return;  // shutting down; the rows expire anyway
+  call->context.set_deadline(node->NeighborDeadline());
+  call->Start(&v1::PeerService::Stub::PrepareAsyncReleaseResult, stub, request,
+              cq);
+}
+
+void ReleaseCall::OnRequest() {
+  std::shared_ptr<QueryPlan> plan = node_->plans->Remove(request_.query_id());
+  if (plan == nullptr) {
+    Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                      absl::StrCat("unknown query id '", request_.query_id(),
+                                   "' (never issued, released or expired)")));
+    return;
+  }
+  for (const Segment& segment : plan->segments()) {
+    if (segment.records == 0 && segment.route.empty()) continue;
+    ReleaseAlongRoute(node_, cq_, plan->query_id(), segment.route);
+  }
+  v1::ReleaseResponse response;
+  response.set_released(true);
+  Reply(response);
+}
+
+void ReleaseResultCall::OnRequest() {
+  v1::ReleaseResponse response;
+  if (request_.route_size() == 0) {
+    response.set_released(node_->results->Release(request_.query_id()));
+  } else {
+    std::vector<std::string> route;
+    route.push_back(node_->self->id);
+    route.insert(route.end(), request_.route().begin(), request_.route().end());
+    ReleaseAlongRoute(node_, cq_, request_.query_id(), route);
+    response.set_released(true);
+  }
+  Reply(response);
+}
+
+void MetricsCall::OnRequest() {
+  NodeMetrics& m = *node_->metrics;
+  v1::MetricsResponse r;
+  r.set_node_id(node_->self->id);
+  r.set_role(std::string(RoleName(node_->self->role)));
+  r.set_team(node_->self->team);
+  r.set_host_group(node_->self->host_group);
+  r.set_address(node_->self->Address());
+  r.set_pid(getpid());
+  r.set_uptime_s((node_->clock->NowNanos() - node_->start_nanos) / 1e9);
+  r.set_rows_loaded(node_->load_stats ? node_->load_stats->rows : 0);
+  r.set_files_loaded(node_->load_stats ? node_->load_stats->files : 0);
+  r.set_malformed_rows(node_->load_stats ? node_->load_stats->malformed_rows
+                                         : 0);
+  r.set_load_s(node_->load_seconds);
+  r.set_share(node_->share);
+  auto get = [](const std::atomic<int64_t>& v) {
+    return v.load(std::memory_order_relaxed);
+  };
+  r.set_queries_received(get(m.queries_received));
+  r.set_queries_executed(get(m.queries_executed));
+  r.set_queries_forwarded(get(m.queries_forwarded));
+  r.set_duplicates_ignored(get(m.duplicates_ignored));
+  r.set_chunks_served(get(m.chunks_served));
+  r.set_errors(get(m.errors));
+  r.set_bytes_in(get(m.bytes_in));
+  r.set_bytes_out(get(m.bytes_out));
+  // This call itself is in flight: report the others.
+  r.set_in_flight(std::max<int64_t>(0, node_->gate->in_flight() - 1));
+  r.set_queue_depth(node_->workers->queued());
+  for (int k = 0; k < static_cast<int>(RpcKind::kCount); ++k) {
+    const LatencyHistogram& h = m.latency[k];
+    if (h.count() == 0) continue;
+    v1::LatencySummary* s = r.add_latency();
+    s->set_rpc(RpcName(static_cast<RpcKind>(k)));
+    s->set_count(h.count());
+    s->set_p50_ms(h.PercentileMs(0.50));
+    s->set_p90_ms(h.PercentileMs(0.90));
+    s->set_p99_ms(h.PercentileMs(0.99));
+    s->set_max_ms(h.MaxMs());
+  }
+  for (const NeighborStats& stats : node_->neighbors->Stats()) {
+    v1::NeighborMetrics* n = r.add_neighbors();
+    n->set_node_id(stats.id);
+    n->set_address(stats.address);
+    n->set_connected(stats.connected);
+    n->set_calls(stats.calls);
+    n->set_failures(stats.failures);
+    n->set_last_error(stats.last_error);
+  }
+  r.set_results_held(node_->results->results_held());
+  r.set_result_bytes(node_->results->bytes_held());
+  r.set_cpu_s(ProcessCpuSeconds());
+  r.set_rss_bytes(ProcessRssBytes());
+  Reply(r);
+}
+
+void ShutdownCall::OnRequest() {
+  const std::string& token = node_->config->shutdown_token;
+  const bool loopback = IsLoopbackPeer(context_.peer());
+  const bool token_ok = !token.empty() && request_.token() == token;
+  if (!loopback && !token_ok) {
+    LOG(WARNING) << "refused Shutdown from " << context_.peer();
+    Fail(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      "Shutdown is accepted only from loopback callers or "
+                      "with the config's shutdown token"));
+    return;
+  }
+  LOG(INFO) << "Shutdown requested by " << context_.peer();
+  v1::ShutdownResponse response;
+  response.set_accepted(true);
+  Reply(response);
+  node_->request_shutdown();
+}
+
+}  // namespace overlay

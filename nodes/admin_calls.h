@@ -1,0 +1,87 @@
+// Copyright 2026 The overlay Authors.
+//
+// The small calls: ReleaseCall (QueryService.Release) drops a plan and tells
+// every share's owner to drop its rows; ReleaseResultCall
+// (PeerService.ReleaseResult) drops this node's rows or forwards one hop;
+// MetricsCall (QueryService.GetMetrics); ShutdownCall (QueryService.Shutdown,
+// loopback callers or the config's token only). Reactor-thread only.
+
+#ifndef OVERLAY_NODES_ADMIN_CALLS_H_
+#define OVERLAY_NODES_ADMIN_CALLS_H_
+
+#include "nodes/unary_call.h"
+
+namespace overlay {
+
+class ReleaseCall final
+    : public UnaryCall<ReleaseCall, v1::QueryService::AsyncService,
+                       v1::ReleaseRequest, v1::ReleaseResponse,
+                       RpcKind::kRelease> {
+ public:
+  static constexpr RequestMethod kRequestMethod =
+      &v1::QueryService::AsyncService::RequestRelease;
+  static v1::QueryService::AsyncService* service(NodeContext* node) {
+    return node->query_service;
+  }
+  ReleaseCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      : UnaryCall(node, cq) {}
+  void OnRequest();
+};
+
+class ReleaseResultCall final
+    : public UnaryCall<ReleaseResultCall, v1::PeerService::AsyncService,
+                       v1::ReleaseResultRequest, v1::ReleaseResponse,
+                       RpcKind::kReleaseResult> {
+ public:
+  static constexpr RequestMethod kRequestMethod =
+      &v1::PeerService::AsyncService::RequestReleaseResult;
+  static v1::PeerService::AsyncService* service(NodeContext* node) {
+    return node->peer_service;
+  }
+  ReleaseResultCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      : UnaryCall(node, cq) {}
+  void OnRequest();
+};
+
+class MetricsCall final
+    : public UnaryCall<MetricsCall, v1::QueryService::AsyncService,
+                       v1::MetricsRequest, v1::MetricsResponse,
+                       RpcKind::kGetMetrics> {
+ public:
+  static constexpr RequestMethod kRequestMethod =
+      &v1::QueryService::AsyncService::RequestGetMetrics;
+  static v1::QueryService::AsyncService* service(NodeContext* node) {
+    return node->query_service;
+  }
+  MetricsCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      : UnaryCall(node, cq) {}
+  void OnRequest();
+};
+
+class ShutdownCall final
+    : public UnaryCall<ShutdownCall, v1::QueryService::AsyncService,
+                       v1::ShutdownRequest, v1::ShutdownResponse,
+                       RpcKind::kShutdown> {
+ public:
+  static constexpr RequestMethod kRequestMethod =
+      &v1::QueryService::AsyncService::RequestShutdown;
+  static v1::QueryService::AsyncService* service(NodeContext* node) {
+    return node->query_service;
+  }
+  ShutdownCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      : UnaryCall(node, cq) {}
+  void OnRequest();
+};
+
+// Sends ReleaseResult along `route` ([portal, ..., owner]) without waiting
+// for the answer (best effort: rows also expire after the TTL).
+void ReleaseAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,
+                       const std::string& query_id,
+                       const std::vector<std::string>& route);
+
+// True if `peer` (grpc's "ipv4:127.0.0.1:5000" form) is a loopback address.
+bool IsLoopbackPeer(const std::string& peer);
+
+}  // namespace overlay
+
+#endif  // OVERLAY_NODES_ADMIN_CALLS_H_

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# scripts/start_two_hosts.sh [--background] <host-group> [config]
+# Starts the nodes of one host group (host1 or host2) of configs/two_hosts.json
+# (or the given config) on this machine; run it on each host. The hosts in
+# the config are the addresses the other nodes dial: edit them (or copy the
+# config) to your machines' addresses. Foreground until Ctrl+C, like
+# start_single_host.sh.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+background=0
+if [ "${1:-}" = "--background" ]; then background=1; shift; fi
+group="${1:?usage: start_two_hosts.sh [--background] <host-group> [config]}"
+config="${2:-$OVERLAY_ROOT/configs/two_hosts.json}"
+need_binaries
+data=$(resolve_data)
+run="$OVERLAY_RUN_ROOT/$(basename "$config" .json)-$group"
+start_nodes "$config" "$run" "$data" "$group"
+echo "host group $group of $(basename "$config" .json) healthy; logs: $run/<id>.log"
+[ "$background" = 1 ] && exit 0
+trap 'echo "stopping..."; stop_nodes "$run"; exit 0' INT TERM
+while ls "$run"/*.pid >/dev/null 2>&1; do sleep 1; done

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# scripts/stop.sh [config-name]: stops the nodes started by the start scripts
+# (all of them, or those of one config, e.g. one_host), draining each.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+shopt -s nullglob
+for run in "$OVERLAY_RUN_ROOT"/${1:-*}; do
+  [ -d "$run" ] || continue
+  pids=("$run"/*.pid)
+  ((${#pids[@]})) || continue
+  echo "stopping $(basename "$run")"
+  stop_nodes "$run"
+done

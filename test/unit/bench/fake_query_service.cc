@@ -1,0 +1,235 @@
+// Copyright 2026 The overlay Authors.
+
+#include "test/unit/bench/fake_query_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/reactor/completion_tag.h"
+
+namespace overlay::bench {
+
+// One server-side unary call: awaits its request, answers through the
+// owner's handler, frees itself. Re-arms a fresh call the moment a request
+// arrives.
+template <typename Request, typename Response>
+class FakeCall final : public CompletionTag {
+ public:
+  using Writer = grpc::ServerAsyncResponseWriter<Response>;
+  using Requester = std::function<void(grpc::ServerContext*, Request*,
+                                        Writer*, grpc::ServerCompletionQueue*,
+                                        void*)>;
+  using Handler = grpc::Status (FakeQueryService::*)(const Request&,
+                                                     Response*);
+
+  FakeCall(FakeQueryService* owner, grpc::ServerCompletionQueue* cq,
+           const Requester* requester, Handler handler)
+      : owner_(owner),
+        cq_(cq),
+        requester_(requester),
+        handler_(handler),
+        writer_(&context_) {
+    state_ = State::kAwaitingRequest;
+    (*requester_)(&context_, &request_, &writer_, cq_, this);
+  }
+
+  void Proceed(bool ok) override {
+    switch (state_) {
+      case State::kAwaitingRequest: {
+        if (!ok) {  // shutting down
+          delete this;
+          return;
+        }
+        new FakeCall(owner_, cq_, requester_, handler_);
+        const grpc::Status status = (owner_->*handler_)(request_, &response_);
+        state_ = State::kFinishing;
+        if (status.ok()) {
+          writer_.Finish(response_, grpc::Status::OK, this);
+        } else {
+          writer_.FinishWithError(status, this);
+        }
+        return;
+      }
+      case State::kFinishing:
+        delete this;
+        return;
+    }
+  }
+
+ private:
+  enum class State { kAwaitingRequest, kFinishing };
+  ~FakeCall() = default;
+
+  FakeQueryService* const owner_;
+  grpc::ServerCompletionQueue* const cq_;
+  const Requester* const requester_;
+  const Handler handler_;
+  grpc::ServerContext context_;
+  Request request_;
+  Response response_;
+  Writer writer_;
+  State state_;
+};
+
+namespace {
+
+using QueryCall = FakeCall<v1::QueryRequest, v1::QueryResponse>;
+using ChunkCall = FakeCall<v1::ChunkRequest, v1::ChunkResponse>;
+using ReleaseCall = FakeCall<v1::ReleaseRequest, v1::ReleaseResponse>;
+using MetricsCall = FakeCall<v1::MetricsRequest, v1::MetricsResponse>;
+
+}  // namespace
+
+// How each method's calls ask the service for their next request; one set
+// per queue, alive until Shutdown has joined the threads.
+struct FakeQueryService::Requesters {
+  QueryCall::Requester query;
+  ChunkCall::Requester chunk;
+  ReleaseCall::Requester release;
+  MetricsCall::Requester metrics;
+};
+
+FakeQueryService::FakeQueryService(FakeServiceOptions options)
+    : options_(options) {}
+
+FakeQueryService::~FakeQueryService() { Shutdown(); }
+
+absl::Status FakeQueryService::Start() {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", options_.port),
+                           grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(&service_);
+  if (options_.minimal_stack) {
+    builder.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+  }
+  for (int i = 0; i < std::max(1, options_.cq_threads); ++i) {
+    queues_.push_back(builder.AddCompletionQueue());
+  }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError("fake QueryService: cannot listen");
+  }
+  for (auto& queue : queues_) ArmCalls(queue.get());
+  for (auto& queue : queues_) {
+    threads_.emplace_back([cq = queue.get()] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq->Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(ok);
+    });
+  }
+  return absl::OkStatus();
+}
+
+void FakeQueryService::ArmCalls(grpc::ServerCompletionQueue* cq) {
+  auto* service = &service_;
+  auto holder = std::make_unique<Requesters>();
+  holder->query = [service](grpc::ServerContext* c, v1::QueryRequest* r,
+                            QueryCall::Writer* w,
+                            grpc::ServerCompletionQueue* q, void* tag) {
+    service->RequestQuery(c, r, w, q, q, tag);
+  };
+  holder->chunk = [service](grpc::ServerContext* c, v1::ChunkRequest* r,
+                            ChunkCall::Writer* w,
+                            grpc::ServerCompletionQueue* q, void* tag) {
+    service->RequestGetChunk(c, r, w, q, q, tag);
+  };
+  holder->release = [service](grpc::ServerContext* c, v1::ReleaseRequest* r,
+                              ReleaseCall::Writer* w,
+                              grpc::ServerCompletionQueue* q, void* tag) {
+    service->RequestRelease(c, r, w, q, q, tag);
+  };
+  holder->metrics = [service](grpc::ServerContext* c, v1::MetricsRequest* r,
+                              MetricsCall::Writer* w,
+                              grpc::ServerCompletionQueue* q, void* tag) {
+    service->RequestGetMetrics(c, r, w, q, q, tag);
+  };
+  Requesters* requesters = holder.get();
+  holders_.push_back(std::move(holder));
+  for (int i = 0; i < std::max(1, options_.calls_per_method); ++i) {
+    new QueryCall(this, cq, &requesters->query, &FakeQueryService::HandleQuery);
+    new ChunkCall(this, cq, &requesters->chunk, &FakeQueryService::HandleChunk);
+    new ReleaseCall(this, cq, &requesters->release,
+                    &FakeQueryService::HandleRelease);
+    new MetricsCall(this, cq, &requesters->metrics,
+                    &FakeQueryService::HandleMetrics);
+  }
+}
+
+void FakeQueryService::Shutdown() {
+  if (shut_down_ || queues_.empty()) return;
+  shut_down_ = true;
+  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
+  for (auto& queue : queues_) queue->Shutdown();
+  if (threads_.empty()) {  // Start failed before the threads ran: drain here
+    for (auto& queue : queues_) {
+      void* tag = nullptr;
+      bool ok = false;
+      while (queue->Next(&tag, &ok)) {
+        static_cast<CompletionTag*>(tag)->Proceed(ok);
+      }
+    }
+  }
+  for (std::thread& thread : threads_) thread.join();
+  holders_.clear();
+}
+
+std::string FakeQueryService::address() const {
+  return absl::StrCat("127.0.0.1:", port_);
+}
+
+grpc::Status FakeQueryService::HandleQuery(const v1::QueryRequest& request,
+                                           v1::QueryResponse* response) {
+  const int64_t n = queries_.fetch_add(1) + 1;
+  if (options_.fail_every_nth_query > 0 &&
+      n % options_.fail_every_nth_query == 0) {
+    failed_queries_.fetch_add(1);
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "fake: injected failure");
+  }
+  response->set_query_id(absl::StrCat("q", n));
+  response->set_total_chunks(options_.chunks_per_query);
+  response->set_total_records(int64_t{options_.chunks_per_query} *
+                              options_.records_per_chunk);
+  response->set_chunk_size(options_.records_per_chunk);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeQueryService::HandleChunk(const v1::ChunkRequest& request,
+                                           v1::ChunkResponse* response) {
+  chunks_.fetch_add(1);
+  if (request.chunk_index() < 0 ||
+      request.chunk_index() >= options_.chunks_per_query) {
+    return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "fake: no such chunk");
+  }
+  response->set_query_id(request.query_id());
+  response->set_chunk_index(request.chunk_index());
+  response->set_total_chunks(options_.chunks_per_query);
+  response->set_first_record(int64_t{request.chunk_index()} *
+                             options_.records_per_chunk);
+  v1::RecordChunk* records = response->mutable_records();
+  for (int i = 0; i < options_.records_per_chunk; ++i) {
+    records->add_utc_seconds(1597017600 + i * 3600);
+    records->add_concentration(10.0 + i);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeQueryService::HandleRelease(const v1::ReleaseRequest&,
+                                             v1::ReleaseResponse* response) {
+  releases_.fetch_add(1);
+  response->set_released(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeQueryService::HandleMetrics(const v1::MetricsRequest&,
+                                             v1::MetricsResponse* response) {
+  metrics_.fetch_add(1);
+  response->set_node_id("fake");
+  response->set_queries_received(queries_.load());
+  response->set_cpu_s(0.001 * static_cast<double>(queries_.load()));
+  return grpc::Status::OK;
+}
+
+}  // namespace overlay::bench

@@ -1,0 +1,79 @@
+// Copyright 2026 The overlay Authors.
+//
+// BenchOptions: everything one overlay_bench run needs, as a plain struct
+// whose members all have defaults (filled from flags by overlay_bench's main,
+// or by hand in tests). ValidateBenchOptions checks the combinations once;
+// the rest of the bench library trusts a validated BenchOptions.
+// Thread-compatible; immutable during a run by convention.
+
+#ifndef OVERLAY_TOOLS_BENCH_BENCH_OPTIONS_H_
+#define OVERLAY_TOOLS_BENCH_BENCH_OPTIONS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace overlay::bench {
+
+// What one benchmark request is.
+enum class RpcKind {
+  kQuery,    // Query, then GetChunk 0..n-1 (unless !fetch_chunks), Release
+  kMetrics,  // one trivial GetMetrics: measures the client and transport
+};
+absl::string_view RpcKindName(RpcKind kind);  // "query", "metrics"
+absl::StatusOr<RpcKind> ParseRpcKind(absl::string_view name);
+
+// A node to scrape with GetMetrics before, during and after the run.
+struct ScrapeTarget {
+  std::string id;       // e.g. "A"
+  std::string address;  // "host:port"
+};
+
+// A snapshot handed to BenchOptions::progress about once a second.
+struct Progress {
+  double elapsed_s = 0;   // since the measured phase started
+  int64_t ok = 0;         // completed successfully so far
+  int64_t errors = 0;     // completed with an error so far
+  int64_t in_flight = 0;  // started, not yet completed
+};
+
+struct BenchOptions {
+  std::string target = "127.0.0.1:60051";  // node the requests go to
+  RpcKind rpc = RpcKind::kQuery;           // what a request is
+  int64_t requests = 1000;      // measured requests; 0: until duration_s
+  int concurrency = 10;         // closed loop: requests in flight; open
+                                // loop: cap on requests in flight
+  double duration_s = 0;        // > 0: stop issuing after this long
+  double rate = 0;              // > 0: open loop, requests/s on a timetable
+  int64_t warmup = 0;           // unrecorded closed-loop requests first
+  int64_t deadline_ms = 30000;  // deadline of each RPC; 0: none
+  int64_t connect_timeout_ms = 10000;  // to connect every channel first
+  bool fetch_chunks = true;     // false: Query then Release, no GetChunk
+  int channels = 4;             // gRPC channels (TCP connections)
+  int cq_threads = 2;           // completion queues, one thread each
+  uint64_t seed = 1;            // picks workload entries per request index
+  std::vector<ScrapeTarget> scrape_targets;  // nodes to read GetMetrics of
+  double scrape_interval_s = 1.0;            // period of "during" scrapes
+  int64_t scrape_timeout_ms = 1000;          // deadline of one scrape
+  // Called from the thread running RunBench about once a second; may be
+  // empty. Must not block for long.
+  std::function<void(const Progress&)> progress;
+};
+
+// Open loop when rate > 0. The number of requests the measured phase will
+// issue: requests, or rate * duration_s (the smaller if both are set);
+// -1 for a closed loop bounded only by duration_s.
+int64_t PlannedRequests(const BenchOptions& options);
+
+// INVALID_ARGUMENT naming the offending option, e.g. "concurrency must be
+// >= 1 (got 0)".
+[[nodiscard]] absl::Status ValidateBenchOptions(const BenchOptions& options);
+
+}  // namespace overlay::bench
+
+#endif  // OVERLAY_TOOLS_BENCH_BENCH_OPTIONS_H_

@@ -1,0 +1,123 @@
+// Copyright 2026 The overlay Authors.
+//
+// RequestCall: one benchmark request as a client-side state machine on a
+// completion queue: Query, then GetChunk 0..n-1 one after another (unless
+// chunks are off), then Release; or a single GetMetrics. Owns its
+// ClientContext (a fresh one per RPC), responses and status. It records its
+// outcome into the RunStats of the queue's thread, deletes itself in its
+// terminal step and then tells its RequestListener, which may start the
+// next request.
+// Start() may be called from any thread; after Start() only the thread
+// draining the call's completion queue touches it (Proceed).
+
+#ifndef OVERLAY_TOOLS_BENCH_REQUEST_CALL_H_
+#define OVERLAY_TOOLS_BENCH_REQUEST_CALL_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "core/reactor/completion_tag.h"
+#include "protos/overlay.grpc.pb.h"
+#include "tools/bench/bench_options.h"
+#include "tools/bench/run_stats.h"
+
+namespace overlay::bench {
+
+// Told when a request has finished (after the call deleted itself), on the
+// thread draining the request's queue.
+class RequestListener {
+ public:
+  virtual void OnRequestDone(int cq_index, bool ok) = 0;
+
+ protected:
+  ~RequestListener() = default;
+};
+
+// What a call needs from its driver; outlives every call started with it.
+struct CallSetup {
+  RpcKind rpc = RpcKind::kQuery;
+  bool fetch_chunks = true;
+  int64_t deadline_ms = 0;      // per RPC; 0: none
+  bool open_loop = false;       // record start lag (actual - scheduled)
+  int64_t t0_ns = 0;            // phase start (steady clock ns)
+  RunStats* stats = nullptr;    // of the queue's thread; null: don't record
+  RequestListener* listener = nullptr;
+  grpc::CompletionQueue* cq = nullptr;
+  int cq_index = 0;
+};
+
+class RequestCall final : public CompletionTag {
+ public:
+  // `start_ns`: when the request counts as started (its scheduled time in
+  // an open loop, now otherwise); latency is measured from it.
+  RequestCall(const CallSetup* setup, v1::QueryService::Stub* stub,
+              const v1::QueryRequest* request, int64_t start_ns);
+  RequestCall(const RequestCall&) = delete;
+  RequestCall& operator=(const RequestCall&) = delete;
+
+  // Issues the first RPC. The call may complete (and be deleted) on the
+  // queue's thread before Start() returns: touch nothing after it.
+  void Start();
+  void Proceed(bool ok) override;
+
+  // Monotonic nanoseconds on the clock latencies use.
+  static int64_t NowNanos();
+
+ private:
+  enum class State { kQuery, kChunk, kRelease, kMetrics };
+
+  ~RequestCall() = default;  // only via Complete()
+  grpc::ClientContext* NewContext();
+  void StartQuery();
+  void StartChunk();
+  void StartRelease();
+  void StartMetrics();
+  void OnQuery(bool ok);
+  void OnChunk(bool ok);
+  void OnRelease(bool ok);
+  void OnMetrics(bool ok);
+  // Remembers the first failure; the request's latency ends now.
+  void Fail(const char* rpc, const grpc::Status& status);
+  // Records the outcome, deletes this, tells the listener.
+  void Complete();
+
+  const CallSetup* const setup_;
+  v1::QueryService::Stub* const stub_;
+  const v1::QueryRequest* const request_;
+  const int64_t start_ns_;      // latency origin (scheduled or actual)
+  int64_t issued_ns_ = 0;       // when Start() ran
+  int64_t rpc_start_ns_ = 0;    // current RPC
+  int64_t end_ns_ = 0;          // last chunk (or failure) arrived
+  State state_ = State::kQuery;
+  bool lag_recorded_ = false;
+
+  std::unique_ptr<grpc::ClientContext> context_;
+  grpc::Status status_;
+  v1::QueryResponse query_;
+  v1::ChunkRequest chunk_request_;
+  v1::ChunkResponse chunk_;
+  v1::ReleaseResponse release_;
+  v1::MetricsResponse metrics_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::QueryResponse>>
+      query_reader_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ChunkResponse>>
+      chunk_reader_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ReleaseResponse>>
+      release_reader_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::MetricsResponse>>
+      metrics_reader_;
+
+  int32_t next_chunk_ = 0;
+  int64_t records_ = 0;
+  int64_t bytes_ = 0;
+  int64_t chunks_ = 0;
+  bool failed_ = false;
+  const char* failed_rpc_ = "";
+  grpc::Status failure_;
+};
+
+}  // namespace overlay::bench
+
+#endif  // OVERLAY_TOOLS_BENCH_REQUEST_CALL_H_

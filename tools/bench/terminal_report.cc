@@ -1,0 +1,164 @@
+// Copyright 2026 The overlay Authors.
+
+#include "tools/bench/terminal_report.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace overlay::bench {
+namespace {
+
+std::string Ms(double ms) {
+  if (ms >= 100) return absl::StrFormat("%.0f", ms);
+  if (ms >= 10) return absl::StrFormat("%.1f", ms);
+  if (ms >= 1) return absl::StrFormat("%.2f", ms);
+  return absl::StrFormat("%.3f", ms);
+}
+
+std::string Bytes(double bytes) {
+  if (bytes >= 1 << 30) return absl::StrFormat("%.1f GiB", bytes / (1 << 30));
+  if (bytes >= 1 << 20) return absl::StrFormat("%.1f MiB", bytes / (1 << 20));
+  if (bytes >= 1 << 10) return absl::StrFormat("%.1f KiB", bytes / (1 << 10));
+  return absl::StrFormat("%.0f B", bytes);
+}
+
+std::string LatencyLine(const char* name, const LatencySummary& s) {
+  if (s.count == 0) return absl::StrFormat("  %-8s (none)\n", name);
+  return absl::StrFormat(
+      "  %-8s n=%-8d min %s  avg %s  p50 %s  p90 %s  p95 %s  p99 %s  "
+      "p99.9 %s  max %s\n",
+      name, s.count, Ms(s.min_ms), Ms(s.avg_ms), Ms(s.p50_ms), Ms(s.p90_ms),
+      Ms(s.p95_ms), Ms(s.p99_ms), Ms(s.p999_ms), Ms(s.max_ms));
+}
+
+std::string BinEdge(double ns) {
+  const double ms = ns * 1e-6;
+  if (ms >= 100) return absl::StrFormat("%.0f", ms);
+  if (ms >= 10) return absl::StrFormat("%.1f", ms);
+  if (ms >= 1) return absl::StrFormat("%.2f", ms);
+  if (ms >= 0.1) return absl::StrFormat("%.3f", ms);
+  return absl::StrFormat("%.4f", ms);
+}
+
+}  // namespace
+
+std::string RenderTerminalHistogram(const LatencyRecorder& recorder,
+                                    int width) {
+  std::vector<LatencyBin> bins = recorder.Bins(5);
+  if (bins.size() > 24) bins = recorder.Bins(3);
+  if (bins.empty()) return "  (no samples)\n";
+  int64_t peak = 0;
+  for (const LatencyBin& bin : bins) peak = std::max(peak, bin.count);
+  std::string out;
+  for (const LatencyBin& bin : bins) {
+    const int bar = peak == 0 ? 0
+                              : static_cast<int>(
+                                    (bin.count * width + peak - 1) / peak);
+    absl::StrAppendFormat(
+        &out, "  %8s - %8s ms |%-*s %9d %5.1f%%\n", BinEdge(bin.lo_ns),
+        BinEdge(bin.hi_ns), width, std::string(bar, '#'), bin.count,
+        100.0 * static_cast<double>(bin.count) /
+            static_cast<double>(recorder.count()));
+  }
+  return out;
+}
+
+std::string RenderTextReport(const BenchResult& r) {
+  std::string out;
+  absl::StrAppendFormat(&out, "overlay_bench -> %s  rpc %s  %s loop\n",
+                        r.target, r.rpc, r.mode);
+  absl::StrAppendFormat(&out, "  workload: %s%s\n", r.workload_text,
+                        r.rpc == "query" && !r.fetch_chunks
+                            ? "  (--no-chunks: Query + Release only)"
+                            : "");
+  if (r.mode == "open") {
+    absl::StrAppendFormat(&out,
+                          "  rate %.1f req/s scheduled, at most %d in "
+                          "flight, %d channels, %d CQ threads\n",
+                          r.rate, r.concurrency, r.channels, r.cq_threads);
+  } else {
+    absl::StrAppendFormat(&out,
+                          "  concurrency %d, %d channels, %d CQ threads%s\n",
+                          r.concurrency, r.channels, r.cq_threads,
+                          r.warmup > 0 ? absl::StrCat(", after ", r.warmup,
+                                                      " warmup requests")
+                                       : "");
+  }
+  absl::StrAppendFormat(&out,
+                        "requests %d  ok %d  errors %d  (partial %d, "
+                        "release failures %d)\n",
+                        r.requests, r.ok, r.errors, r.partial,
+                        r.release_failures);
+  absl::StrAppendFormat(&out,
+                        "wall %.3f s  throughput %.1f ok/s  (attempted %.1f "
+                        "req/s)\n",
+                        r.wall_s, r.qps, r.attempted_qps);
+  absl::StrAppendFormat(&out, "latency, ms (successes only%s):\n",
+                        r.mode == "open" ? "; from the scheduled start" : "");
+  out += LatencyLine("request", r.latency);
+  if (r.rpc == "query") {
+    out += LatencyLine("Query", r.query);
+    if (r.fetch_chunks) out += LatencyLine("GetChunk", r.chunk);
+    out += LatencyLine("Release", r.release);
+  }
+  if (r.errors > 0) out += LatencyLine("failed", r.error_latency);
+  if (r.mode == "open") {
+    out += LatencyLine("startlag", r.start_lag);
+  }
+  if (r.ok > 0 && r.rpc == "query") {
+    const double n = static_cast<double>(r.ok);
+    absl::StrAppendFormat(&out,
+                          "per query: records avg %.1f (min %d, max %d), "
+                          "chunks avg %.2f, bytes avg %s (total %s)\n",
+                          r.records_total / n, r.records_min, r.records_max,
+                          r.chunks_total / n, Bytes(r.bytes_total / n),
+                          Bytes(static_cast<double>(r.bytes_total)));
+  }
+  if (!r.errors_by_code.empty()) {
+    out += "errors by code:";
+    for (const auto& [code, count] : r.errors_by_code) {
+      absl::StrAppend(&out, "  ", code, " ", count);
+    }
+    out += "\nerrors by message:\n";
+    for (const auto& [message, count] : r.errors_by_message) {
+      absl::StrAppendFormat(&out, "  %8d  %s\n", count, message);
+    }
+  }
+  if (!r.nodes.empty()) {
+    out += "nodes (GetMetrics before/after the run):\n";
+    absl::StrAppendFormat(&out, "  %-6s %-22s %10s %9s %12s %11s\n", "id",
+                          "address", "queries", "cpu_s", "max_inflight",
+                          "max_queue");
+    for (const NodeReport& node : r.nodes) {
+      if (!node.reachable) {
+        absl::StrAppendFormat(&out, "  %-6s %-22s unreachable\n", node.id,
+                              node.address);
+        continue;
+      }
+      absl::StrAppendFormat(&out, "  %-6s %-22s %10d %9.3f %12d %11d\n",
+                            node.id, node.address, node.queries_received,
+                            node.cpu_s_used, node.max_in_flight,
+                            node.max_queue_depth);
+    }
+    if (r.server_cpu_s > 0) {
+      absl::StrAppendFormat(
+          &out,
+          "server CPU %.3f s (%.2f cores busy): %.1f ok requests per server "
+          "CPU-second\n",
+          r.server_cpu_s, r.wall_s > 0 ? r.server_cpu_s / r.wall_s : 0,
+          r.ok_per_server_cpu_s);
+    }
+  }
+  absl::StrAppendFormat(&out, "client CPU %.3f s (%.2f cores)\n",
+                        r.client_cpu_s,
+                        r.wall_s > 0 ? r.client_cpu_s / r.wall_s : 0);
+  out += "latency histogram (successes):\n";
+  out += RenderTerminalHistogram(r.latency_recorder);
+  return out;
+}
+
+}  // namespace overlay::bench
