@@ -321,25 +321,24 @@ TEST(LifecycleTest, TtlExpiryFreesResults) {
   ASSERT_OK_AND_ASSIGN(PulledResult pulled,
                        RunAndPull(*portal, request, /*release=*/false));
   ASSERT_GT(pulled.response.total_records(), 0);
-  // The janitor runs every second; the TTL is one second. Bounded wait.
+  // The janitor runs every second; the TTL is one second. Metrics do not
+  // touch results, so polling them does not keep the result alive.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  grpc::Status status;
-  do {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    v1::ChunkRequest chunk_request;
-    chunk_request.set_query_id(pulled.response.query_id());
-    v1::ChunkResponse chunk;
-    grpc::ClientContext context;
-    SetDeadline(context);
-    status = portal->GetChunk(&context, chunk_request, &chunk);
-  } while (status.ok() && std::chrono::steady_clock::now() < deadline);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   while (MetricSum(overlay, &v1::MetricsResponse::results_held) != 0 &&
          std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(MetricSum(overlay, &v1::MetricsResponse::results_held), 0);
+  // The portal's plan expired too.
+  v1::ChunkRequest chunk_request;
+  chunk_request.set_query_id(pulled.response.query_id());
+  v1::ChunkResponse chunk;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  grpc::Status status = portal->GetChunk(&context, chunk_request, &chunk);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << status.error_message();
   ASSERT_OK(overlay.Stop());
 }
 
@@ -452,7 +451,13 @@ TEST(LifecycleTest, ShutdownWithCallsInFlightIsClean) {
       }
     });
   }
-  while (ok_calls.load() < 20) std::this_thread::yield();
+  const auto busy_deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (ok_calls.load() < 20 &&
+         std::chrono::steady_clock::now() < busy_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GE(ok_calls.load(), 20) << overlay.Logs();
   // SIGTERM the portal and one worker while clients are busy, then the rest.
   overlay.process("A").Signal(SIGTERM);
   overlay.process("C").Signal(SIGTERM);

@@ -13,8 +13,8 @@
 #ifndef OVERLAY_TEST_TEST_UTIL_CQ_VERIFIER_H_
 #define OVERLAY_TEST_TEST_UTIL_CQ_VERIFIER_H_
 
-#include <gtest/gtest.h>
 #include <grpcpp/completion_queue.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <map>

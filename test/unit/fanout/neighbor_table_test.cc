@@ -2,8 +2,8 @@
 
 #include "core/fanout/neighbor_table.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/support/status.h>
+#include <gtest/gtest.h>
 
 #include <string>
 #include <thread>
@@ -21,7 +21,8 @@ TEST(NeighborTableTest, IdsInConfiguredOrder) {
 }
 
 TEST(NeighborTableTest, StubForKnownIdsOnly) {
-  NeighborTable table(Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
+  NeighborTable table(
+      Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
   v1::PeerService::Stub* b = table.Stub("B");
   v1::PeerService::Stub* c = table.Stub("C");
   ASSERT_NE(b, nullptr);
@@ -42,7 +43,8 @@ TEST(NeighborTableTest, EmptyTable) {
 }
 
 TEST(NeighborTableTest, StatsStartEmptyAndDisconnected) {
-  NeighborTable table(Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
+  NeighborTable table(
+      Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
   std::vector<NeighborStats> stats = table.Stats();
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].id, "B");
@@ -58,13 +60,14 @@ TEST(NeighborTableTest, StatsStartEmptyAndDisconnected) {
 }
 
 TEST(NeighborTableTest, RecordCallCountsCallsAndFailures) {
-  NeighborTable table(Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
+  NeighborTable table(
+      Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
   table.RecordCall("B", grpc::Status::OK);
-  table.RecordCall("B", grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                     "connection refused"));
+  table.RecordCall(
+      "B", grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"));
   table.RecordCall("B", grpc::Status::OK);
-  table.RecordCall("C", grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                     "deadline"));
+  table.RecordCall(
+      "C", grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline"));
   table.RecordCall("nobody", grpc::Status(grpc::StatusCode::INTERNAL, "x"));
 
   std::vector<NeighborStats> stats = table.Stats();
@@ -87,15 +90,16 @@ TEST(NeighborTableTest, LastErrorIsTheLatestFailure) {
 }
 
 TEST(NeighborTableTest, RecordCallFromManyThreads) {
-  NeighborTable table(Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
+  NeighborTable table(
+      Neighbors{{"B", "127.0.0.1:50001"}, {"C", "localhost:50002"}});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&table, t] {
       for (int i = 0; i < 500; ++i) {
         table.RecordCall(t % 2 == 0 ? "B" : "C",
-                         i % 5 == 0 ? grpc::Status(grpc::StatusCode::INTERNAL,
-                                                   "boom")
-                                    : grpc::Status::OK);
+                         i % 5 == 0
+                             ? grpc::Status(grpc::StatusCode::INTERNAL, "boom")
+                             : grpc::Status::OK);
         if (i % 100 == 0) table.Stats();
       }
     });

@@ -2,11 +2,11 @@
 
 #include "core/fanout/peer_call.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
@@ -56,8 +56,8 @@ class PeerCallTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
-    neighbors_ = std::make_unique<NeighborTable>(
-        std::vector<NeighborTable::Neighbor>{
+    neighbors_ =
+        std::make_unique<NeighborTable>(std::vector<NeighborTable::Neighbor>{
             {"P", "127.0.0.1:" + std::to_string(port_)}});
   }
 
@@ -91,8 +91,8 @@ TEST_F(PeerCallTest, FetchCompletesOnTheQueueWithTheResponse) {
   request.set_query_id("q");
   request.set_offset(100);
   request.set_count(3);
-  call->Start(&v1::PeerService::Stub::PrepareAsyncFetch,
-              neighbors_->Stub("P"), request, &cq_);
+  call->Start(&v1::PeerService::Stub::PrepareAsyncFetch, neighbors_->Stub("P"),
+              request, &cq_);
   EXPECT_EQ(outcome.done_calls, 0);  // nothing runs outside the queue
   CqVerifier().Expect(call, true).Verify(&cq_);
   EXPECT_EQ(outcome.done_calls, 1);
@@ -134,8 +134,8 @@ TEST_F(PeerCallTest, ExpiredDeadlineEndsTheCall) {
       });
   call->context.set_deadline(std::chrono::system_clock::now() -
                              std::chrono::seconds(1));
-  call->Start(&v1::PeerService::Stub::PrepareAsyncFetch,
-              neighbors_->Stub("P"), v1::FetchRequest(), &cq_);
+  call->Start(&v1::PeerService::Stub::PrepareAsyncFetch, neighbors_->Stub("P"),
+              v1::FetchRequest(), &cq_);
   CqVerifier().Expect(call, true).Verify(&cq_);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
@@ -153,7 +153,8 @@ TEST_F(PeerCallTest, UnreachableNeighbourIsUnavailable) {
     ASSERT_NE(server, nullptr);
     server->Shutdown(std::chrono::system_clock::now());
   }
-  NeighborTable table(std::vector<NeighborTable::Neighbor>{{"D", "127.0.0.1:" + std::to_string(dead_port)}});
+  NeighborTable table(std::vector<NeighborTable::Neighbor>{
+      {"D", "127.0.0.1:" + std::to_string(dead_port)}});
   grpc::Status status;
   auto* call = new PeerCall<v1::FetchResponse>(
       [&status](PeerCall<v1::FetchResponse>* done) {
@@ -176,8 +177,8 @@ TEST_F(PeerCallTest, CancelledCallEndsCancelled) {
       });
   call->context.set_deadline(Deadline());
   call->context.TryCancel();
-  call->Start(&v1::PeerService::Stub::PrepareAsyncFetch,
-              neighbors_->Stub("P"), v1::FetchRequest(), &cq_);
+  call->Start(&v1::PeerService::Stub::PrepareAsyncFetch, neighbors_->Stub("P"),
+              v1::FetchRequest(), &cq_);
   CqVerifier().Expect(call, true).Verify(&cq_);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }

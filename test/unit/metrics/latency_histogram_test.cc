@@ -95,8 +95,8 @@ TEST(LatencyHistogramTest, SubMicrosecondAndZeroValues) {
 TEST(LatencyHistogramTest, WideRangeEveryDecade) {
   // One value per decade from 10 us to 10 s, each a known quantile.
   LatencyHistogram histogram;
-  const std::vector<int64_t> values = {10 * kUs, 100 * kUs, kMs, 10 * kMs,
-                                       100 * kMs, kS,       10 * kS};
+  const std::vector<int64_t> values = {10 * kUs,  100 * kUs, kMs,    10 * kMs,
+                                       100 * kMs, kS,        10 * kS};
   for (int64_t v : values) histogram.Record(v);
   for (size_t i = 0; i < values.size(); ++i) {
     const double q = static_cast<double>(i + 1) / values.size();

@@ -2,10 +2,10 @@
 
 #include "core/reactor/cq_reactor.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>

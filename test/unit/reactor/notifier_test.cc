@@ -2,8 +2,8 @@
 
 #include "core/reactor/notifier.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/completion_queue.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -63,8 +63,8 @@ TEST_F(NotifierTest, NotifyFromAnotherThreadRunsOnTheQueueThread) {
 TEST_F(NotifierTest, NotifyAtInThePastFiresAtOnce) {
   RecordingTag target;
   Notifier notifier(&target);
-  notifier.NotifyAt(&cq_, std::chrono::system_clock::now() -
-                              std::chrono::seconds(1));
+  notifier.NotifyAt(&cq_,
+                    std::chrono::system_clock::now() - std::chrono::seconds(1));
   CqVerifier().Expect(&notifier, true).Verify(&cq_);
   EXPECT_EQ(target.calls, std::vector<bool>({true}));
 }

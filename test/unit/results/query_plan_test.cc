@@ -2,8 +2,8 @@
 
 #include "core/results/query_plan.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/completion_queue.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <memory>
@@ -106,9 +106,8 @@ TEST(QueryPlanLayoutTest, ChunksMapToSegmentsAcrossBoundaries) {
 }
 
 TEST(QueryPlanLayoutTest, LeadingAndTrailingEmptySegmentsAreSkipped) {
-  QueryPlan plan("q", 4,
-                 {MakeSegment("A", 0), MakeSegment("B", 8),
-                  MakeSegment("C", 0)});
+  QueryPlan plan(
+      "q", 4, {MakeSegment("A", 0), MakeSegment("B", 8), MakeSegment("C", 0)});
   EXPECT_EQ(plan.total_chunks(), 2);
   EXPECT_EQ(plan.SegmentOf(0).node_id, "B");
   EXPECT_EQ(plan.SegmentOf(1).node_id, "B");

@@ -249,21 +249,21 @@ TEST_F(ChunkCodecTest, DecodeRejectsColumnsOfDifferentLengths) {
   const std::vector<std::pair<const char*, void (*)(v1::RecordChunk*)>>
       corruptions = {
           {"utc", [](v1::RecordChunk* c) { c->add_utc_seconds(0); }},
-          {"parameter", [](v1::RecordChunk* c) {
-             c->mutable_parameter()->RemoveLast();
-           }},
-          {"concentration", [](v1::RecordChunk* c) {
+          {"parameter",
+           [](v1::RecordChunk* c) { c->mutable_parameter()->RemoveLast(); }},
+          {"concentration",
+           [](v1::RecordChunk* c) {
              c->mutable_concentration()->RemoveLast();
            }},
           {"unit", [](v1::RecordChunk* c) { c->add_unit(0); }},
-          {"raw", [](v1::RecordChunk* c) {
+          {"raw",
+           [](v1::RecordChunk* c) {
              c->mutable_raw_concentration()->RemoveLast();
            }},
           {"aqi", [](v1::RecordChunk* c) { c->add_aqi(1); }},
           {"category", [](v1::RecordChunk* c) { c->clear_category(); }},
-          {"missing", [](v1::RecordChunk* c) {
-             c->mutable_missing()->RemoveLast();
-           }},
+          {"missing",
+           [](v1::RecordChunk* c) { c->mutable_missing()->RemoveLast(); }},
           {"site", [](v1::RecordChunk* c) { c->add_site(0); }},
       };
   for (const auto& [name, corrupt] : corruptions) {
@@ -283,12 +283,12 @@ TEST_F(ChunkCodecTest, DecodeRejectsOutOfRangeDictionaryIndices) {
       corruptions = {
           {"site", [](v1::RecordChunk* c) { c->set_site(1, 3); }},
           {"site huge", [](v1::RecordChunk* c) { c->set_site(1, 0xFFFFFFFF); }},
-          {"parameter", [](v1::RecordChunk* c) {
+          {"parameter",
+           [](v1::RecordChunk* c) {
              c->set_parameter(1, c->parameter_names_size());
            }},
-          {"unit", [](v1::RecordChunk* c) {
-             c->set_unit(1, c->unit_names_size());
-           }},
+          {"unit",
+           [](v1::RecordChunk* c) { c->set_unit(1, c->unit_names_size()); }},
           {"no sites", [](v1::RecordChunk* c) { c->clear_sites(); }},
       };
   for (const auto& [name, corrupt] : corruptions) {
@@ -307,9 +307,11 @@ TEST_F(ChunkCodecTest, DecodeRejectsOutOfRangeDictionaryIndices) {
 
 const std::vector<std::string>& JsonKeys() {
   static const auto* keys = new std::vector<std::string>{
-      "latitude", "longitude",         "utc", "parameter", "concentration",
-      "unit",     "raw_concentration", "aqi", "category",  "site_name",
-      "agency",   "aqs_id",            "full_aqs_id"};
+      "latitude",          "longitude",     "utc",
+      "parameter",         "concentration", "unit",
+      "raw_concentration", "aqi",           "category",
+      "site_name",         "agency",        "aqs_id",
+      "full_aqs_id"};
   return *keys;
 }
 

@@ -68,8 +68,7 @@ TEST(FilterCodecTest, EveryFieldRoundTrips) {
   ASSERT_OK_AND_ASSIGN(Filter back, FilterFromProto(proto, filter.limit));
   ExpectSameFilter(back, filter);
   // And the proto survives a second trip unchanged.
-  EXPECT_EQ(FilterToProto(back).SerializeAsString(),
-            proto.SerializeAsString());
+  EXPECT_EQ(FilterToProto(back).SerializeAsString(), proto.SerializeAsString());
 }
 
 TEST(FilterCodecTest, EmptyFilterStaysEmpty) {

@@ -87,14 +87,32 @@ TEST(QueryWordsTest, BareQueryMatchesEverything) {
 }
 
 TEST(QueryWordsTest, EveryFlag) {
-  ASSERT_OK_AND_ASSIGN(
-      v1::QueryRequest request,
-      ParseQueryWords({"query", "--param", "PM2.5,NO2", "--min", "1.5",
-                       "--max", "40", "--aqi-min", "10", "--aqi-max", "100",
-                       "--category", "1,2,3", "--from", "2020-08-18T00:00",
-                       "--to", "2020-08-20T12:00", "--bbox",
-                       "42,-120,37.5,-125", "--limit", "100", "--chunk-size",
-                       "500", "--client-id", "alice"}));
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest request,
+                       ParseQueryWords({"query",
+                                        "--param",
+                                        "PM2.5,NO2",
+                                        "--min",
+                                        "1.5",
+                                        "--max",
+                                        "40",
+                                        "--aqi-min",
+                                        "10",
+                                        "--aqi-max",
+                                        "100",
+                                        "--category",
+                                        "1,2,3",
+                                        "--from",
+                                        "2020-08-18T00:00",
+                                        "--to",
+                                        "2020-08-20T12:00",
+                                        "--bbox",
+                                        "42,-120,37.5,-125",
+                                        "--limit",
+                                        "100",
+                                        "--chunk-size",
+                                        "500",
+                                        "--client-id",
+                                        "alice"}));
   const v1::Filter& f = request.filter();
   EXPECT_THAT(f.parameters(), ElementsAre(v1::PM25, v1::NO2));
   EXPECT_EQ(f.min_concentration(), 1.5);
@@ -117,10 +135,9 @@ TEST(QueryWordsTest, EveryFlag) {
 }
 
 TEST(QueryWordsTest, FlagEqualsValueForm) {
-  ASSERT_OK_AND_ASSIGN(
-      v1::QueryRequest request,
-      ParseQueryWords({"query", "--param=OZONE", "--min=0.5", "--limit=7",
-                       "--client-id=bob"}));
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest request,
+                       ParseQueryWords({"query", "--param=OZONE", "--min=0.5",
+                                        "--limit=7", "--client-id=bob"}));
   EXPECT_THAT(request.filter().parameters(), ElementsAre(v1::OZONE));
   EXPECT_EQ(request.filter().min_concentration(), 0.5);
   EXPECT_EQ(request.limit(), 7);
@@ -128,10 +145,9 @@ TEST(QueryWordsTest, FlagEqualsValueForm) {
 }
 
 TEST(QueryWordsTest, PositionalAndFlagsMix) {
-  ASSERT_OK_AND_ASSIGN(
-      v1::QueryRequest request,
-      ParseQueryWords({"query", "--limit", "3", "PM2.5", "--category", "4",
-                       "10"}));
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest request,
+                       ParseQueryWords({"query", "--limit", "3", "PM2.5",
+                                        "--category", "4", "10"}));
   EXPECT_THAT(request.filter().parameters(), ElementsAre(v1::PM25));
   EXPECT_EQ(request.filter().min_concentration(), 10);
   EXPECT_THAT(request.filter().categories(), ElementsAre(4));
@@ -150,9 +166,9 @@ TEST(QueryWordsTest, BareDaysAreWholeDays) {
   ASSERT_OK_AND_ASSIGN(
       v1::QueryRequest same_day,
       ParseQueryWords({"query", "--from", "2020-08-18", "--to", "2020-08-18"}));
-  EXPECT_EQ(same_day.filter().to_utc_seconds() -
-                same_day.filter().from_utc_seconds(),
-            86399);
+  EXPECT_EQ(
+      same_day.filter().to_utc_seconds() - same_day.filter().from_utc_seconds(),
+      86399);
   EXPECT_OK(FilterFromProto(same_day.filter(), 0));
 }
 
@@ -179,15 +195,14 @@ TEST(QueryWordsTest, GetByPrefix) {
 }
 
 TEST(QueryWordsTest, CommonFlagsOnEveryCommand) {
-  for (const Words& words :
-       {Words{"get_all", "--limit", "5", "--chunk-size", "64", "--client-id",
-              "c1"},
-        Words{"get_by_key", "840060150007", "--limit", "5", "--chunk-size",
-              "64", "--client-id", "c1"},
-        Words{"get_by_prefix", "--limit", "5", "8400", "--chunk-size", "64",
-              "--client-id", "c1"},
-        Words{"query", "--limit", "5", "--chunk-size", "64", "--client-id",
-              "c1"}}) {
+  for (const Words& words : {Words{"get_all", "--limit", "5", "--chunk-size",
+                                   "64", "--client-id", "c1"},
+                             Words{"get_by_key", "840060150007", "--limit", "5",
+                                   "--chunk-size", "64", "--client-id", "c1"},
+                             Words{"get_by_prefix", "--limit", "5", "8400",
+                                   "--chunk-size", "64", "--client-id", "c1"},
+                             Words{"query", "--limit", "5", "--chunk-size",
+                                   "64", "--client-id", "c1"}}) {
     SCOPED_TRACE(words[0]);
     ASSERT_OK_AND_ASSIGN(v1::QueryRequest request, ParseQueryWords(words));
     EXPECT_EQ(request.limit(), 5);
@@ -247,6 +262,17 @@ TEST(QueryWordsTest, BadNumbers) {
               HasSubstr("--category: not an integer: 'two'"));
   EXPECT_THAT(ErrorOf({"get_all", "--limit", "ten"}),
               HasSubstr("--limit: not an integer: 'ten'"));
+}
+
+// AQI and category go into int32 fields: a value that does not fit must be
+// an error, not silently wrapped (4294967306 would become AQI 10).
+TEST(QueryWordsTest, IntegersBeyondInt32AreRejected) {
+  EXPECT_THAT(ErrorOf({"query", "--aqi-min", "4294967306"}),
+              HasSubstr("--aqi-min"));
+  EXPECT_THAT(ErrorOf({"query", "--aqi-max", "-4294967295"}),
+              HasSubstr("--aqi-max"));
+  EXPECT_THAT(ErrorOf({"query", "--category", "4294967297"}),
+              HasSubstr("--category"));
 }
 
 TEST(QueryWordsTest, ChunkSizeRange) {
