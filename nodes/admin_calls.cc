@@ -128,6 +128,22 @@ void MetricsCall::OnRequest() {
   Reply(r);
 }
 
+void HealthCheckCall::OnRequest() {
+  const std::string& service = request_.service();
+  if (!service.empty() && service != "overlay.v1.QueryService" &&
+      service != "overlay.v1.PeerService") {
+    Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                      "unknown service '" + service + "'"));
+    return;
+  }
+  grpc::health::v1::HealthCheckResponse response;
+  response.set_status(
+      node_->gate->closed()
+          ? grpc::health::v1::HealthCheckResponse::NOT_SERVING
+          : grpc::health::v1::HealthCheckResponse::SERVING);
+  Reply(response);
+}
+
 void ShutdownCall::OnRequest() {
   const std::string& token = node_->config->shutdown_token;
   const bool loopback = IsLoopbackPeer(context_.peer());

@@ -73,6 +73,26 @@ class ShutdownCall final
   void OnRequest();
 };
 
+// grpc.health.v1.Health/Check: SERVING for "" and our two services while
+// the node takes work, NOT_SERVING once it is shutting down, NOT_FOUND for
+// other service names (as the protocol says).
+class HealthCheckCall final
+    : public UnaryCall<HealthCheckCall, grpc::health::v1::Health::AsyncService,
+                       grpc::health::v1::HealthCheckRequest,
+                       grpc::health::v1::HealthCheckResponse,
+                       RpcKind::kHealthCheck> {
+ public:
+  static constexpr RequestMethod kRequestMethod =
+      &grpc::health::v1::Health::AsyncService::RequestCheck;
+  static grpc::health::v1::Health::AsyncService* service(NodeContext* node) {
+    return node->health_service;
+  }
+  static constexpr bool kCountedByGate = false;  // answers NOT_SERVING
+  HealthCheckCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      : UnaryCall(node, cq) {}
+  void OnRequest();
+};
+
 // Sends ReleaseResult along `route` ([portal, ..., owner]) without waiting
 // for the answer (best effort: rows also expire after the TTL).
 void ReleaseAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,

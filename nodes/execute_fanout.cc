@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/store/query_executor.h"
+#include "absl/status/status.h"
 #include "glog/logging.h"
 
 namespace overlay {
@@ -42,30 +43,7 @@ void ExecuteFanout::Start() {
     return;
   }
 
-  if (scanning_) {
-    const Table* table = node_->table;
-    NodeContext* node = node_;
-    const std::string query_id = request_.query_id();
-    const bool submitted = node_->workers->Submit([this, table, node,
-                                                   query_id] {
-      absl::StatusOr<std::vector<uint32_t>> rows =
-          ExecuteFilter(*table, filter_);
-      if (rows.ok()) {
-        local_records_ = static_cast<int64_t>(rows->size());
-        if (!rows->empty()) node->results->Put(query_id, *std::move(rows));
-      } else {
-        LOG_EVERY_N(WARNING, 100) << "scan failed: " << rows.status();
-        local_records_ = -1;
-      }
-      node->metrics->Add(node->metrics->queries_executed);
-      scan_done_.Notify(cq_);
-    });
-    if (!submitted) {  // workers stopped: shutting down
-      scanning_ = false;
-      --outstanding_;
-    }
-  }
-
+  // Neighbours first, so they work while this node scans.
   v1::ExecuteRequest forward = request_;
   forward.set_hops_left(request_.hops_left() - 1);
   for (const std::string& id : targets) {
@@ -84,7 +62,50 @@ void ExecuteFanout::Start() {
     call->Start(&v1::PeerService::Stub::PrepareAsyncExecute,
                 node_->neighbors->Stub(id), forward, cq_);
   }
-  if (outstanding_ == 0) done_();
+  if (scanning_) {
+    StartScan();  // its completion may finish the fan-out right here
+  } else if (outstanding_ == 0) {
+    done_();  // no scan, and every neighbour call failed to start
+  }
+}
+
+void ExecuteFanout::StartScan() {
+  // A first slice inline: a query with a limit usually ends in it, and then
+  // costs no thread hop. The rest, if any, runs on a scan worker so a long
+  // scan never stalls the reactor.
+  const Table& table = *node_->table;
+  const size_t inline_end = std::min(table.num_rows(), kInlineScanRows);
+  absl::Status status =
+      ExecuteFilterRange(table, filter_, 0, inline_end, &rows_);
+  if (!status.ok() || inline_end == table.num_rows() ||
+      LimitReached(filter_, rows_)) {
+    FinishScan(status);
+    Proceed(true);  // on this thread, now
+    return;
+  }
+  const bool submitted = node_->workers->Submit([this, inline_end] {
+    FinishScan(ExecuteFilterRange(*node_->table, filter_, inline_end,
+                                  node_->table->num_rows(), &rows_));
+    scan_done_.Notify(cq_);
+  });
+  if (!submitted) {  // workers stopped: shutting down
+    local_records_ = -1;
+    Proceed(true);
+  }
+}
+
+void ExecuteFanout::FinishScan(const absl::Status& status) {
+  node_->metrics->Add(node_->metrics->queries_executed);
+  if (!status.ok()) {
+    LOG_EVERY_N(WARNING, 100) << "scan failed: " << status;
+    local_records_ = -1;
+    return;
+  }
+  local_records_ = static_cast<int64_t>(rows_.size());
+  if (!rows_.empty()) {
+    node_->results->Put(request_.query_id(), std::move(rows_));
+  }
+  rows_ = RowList();
 }
 
 void ExecuteFanout::Proceed(bool ok) {

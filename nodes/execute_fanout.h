@@ -48,6 +48,12 @@ class ExecuteFanout final : public CompletionTag {
   void Proceed(bool ok) override;
 
  private:
+  // Rows scanned inline before the rest goes to a worker.
+  static constexpr size_t kInlineScanRows = 64 * 1024;
+
+  void StartScan();
+  // Stores the scanned rows; runs on whichever thread scanned last.
+  void FinishScan(const absl::Status& status);
   void OnNeighborDone(PeerCall<v1::ExecuteResponse>* call,
                       const std::string& neighbor);
   void MaybeDone();
@@ -60,6 +66,7 @@ class ExecuteFanout final : public CompletionTag {
   Notifier scan_done_;
   int outstanding_ = 0;
   bool scanning_ = false;
+  RowList rows_;                // the local matches while scanning
   int64_t local_records_ = -1;  // written by the worker before it notifies
   v1::ExecuteResponse response_;
 };

@@ -25,6 +25,7 @@
 #include "core/store/csv_loader.h"
 #include "core/store/table.h"
 #include "nodes/node_metrics.h"
+#include "protos/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 
 namespace overlay {
@@ -47,6 +48,7 @@ struct NodeContext {
   NodeMetrics* metrics = nullptr;
   v1::QueryService::AsyncService* query_service = nullptr;
   v1::PeerService::AsyncService* peer_service = nullptr;
+  grpc::health::v1::Health::AsyncService* health_service = nullptr;
   int64_t start_nanos = 0;
   std::function<void()> request_shutdown;  // thread-safe; returns at once
 

@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "core/config/overlay_config.h"
 #include "glog/logging.h"
 #include "nodes/node_server.h"
@@ -25,6 +26,8 @@ ABSL_FLAG(std::string, data, "",
 ABSL_FLAG(std::string, listen, "",
           "host to bind (default: the process's host in the config)");
 ABSL_FLAG(int, verbosity, 0, "glog verbose level (VLOG)");
+ABSL_FLAG(bool, reflection, true,
+          "serve grpc.reflection.v1alpha (a sync service with one thread)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -55,6 +58,10 @@ int main(int argc, char** argv) {
     }
   }
   options.listen_host = absl::GetFlag(FLAGS_listen);
+  options.reflection = absl::GetFlag(FLAGS_reflection);
+  // Our locks are annotated and tested; the debug-mode deadlock graph costs
+  // more than a scan on every lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Signals are taken by one thread with sigwait, so no handler runs on a
   // reactor thread. Block them before any thread starts.

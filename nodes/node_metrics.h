@@ -23,6 +23,7 @@ enum class RpcKind {
   kExecute,
   kFetch,
   kReleaseResult,
+  kHealthCheck,
   kCount,
 };
 const char* RpcName(RpcKind kind);

@@ -40,6 +40,8 @@ const char* RpcName(RpcKind kind) {
       return "Fetch";
     case RpcKind::kReleaseResult:
       return "ReleaseResult";
+    case RpcKind::kHealthCheck:
+      return "HealthCheck";
     case RpcKind::kCount:
       break;
   }
@@ -163,17 +165,31 @@ absl::Status NodeServer::Start() {
   context_.metrics = &metrics_;
   context_.query_service = &query_service_;
   context_.peer_service = &peer_service_;
+  context_.health_service = &health_service_;
   context_.request_shutdown = [this] { RequestShutdown(); };
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Health is answered by our own call objects on the reactor: gRPC's
+  // default health service runs on the callback API and brings threads of
+  // its own that compete with the reactor on every event.
+  grpc::EnableDefaultHealthCheckService(false);
+  if (options_.reflection) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  }
   grpc::ServerBuilder builder;
+  // Reflection is a sync service: keep its pool to one polling thread.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                              1);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1);
   const std::string host =
       options_.listen_host.empty() ? self->host : options_.listen_host;
   const std::string address = absl::StrCat(host, ":", self->port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&query_service_);
   builder.RegisterService(&peer_service_);
+  builder.RegisterService(&health_service_);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   builder.SetMaxSendMessageSize(16 * 1024 * 1024);
   reactor_ = std::make_unique<CqReactor>(builder, strategy.reactor_threads);
@@ -193,12 +209,12 @@ absl::Status NodeServer::Start() {
       ExecuteCall::Listen(&context_, cq);
       FetchCall::Listen(&context_, cq);
       ReleaseResultCall::Listen(&context_, cq);
+      HealthCheckCall::Listen(&context_, cq);
     }
   }
   reactor_->Start();
   janitor_ = std::make_unique<Janitor>(&context_, reactor_->queue(0));
   janitor_->Start();
-  server_->GetHealthCheckService()->SetServingStatus(true);
   started_ = true;
   LOG(INFO) << self->id << " (" << RoleName(self->role) << ") serving on "
             << address;
@@ -222,8 +238,7 @@ void NodeServer::Shutdown() {
   }
   LOG(INFO) << context_.self->id << ": shutting down";
   // 1. No new work.
-  server_->GetHealthCheckService()->SetServingStatus(false);
-  gate_.Close();
+  gate_.Close();  // health answers NOT_SERVING from here on
   // 2. The janitor's alarm.
   janitor_->Stop();
   // 3. Drain in-flight calls, cancelling what is left at the deadline.

@@ -6,8 +6,8 @@
 // libraries together; nothing else does.
 //
 // Shutdown order (Shutdown(), also run by the destructor):
-//   1. mark health NOT_SERVING and close the in-flight gate: new calls get
-//      UNAVAILABLE;
+//   1. close the in-flight gate: new calls get UNAVAILABLE and health
+//      answers NOT_SERVING;
 //   2. stop the janitor (its alarm is cancelled and comes back ok == false);
 //   3. server_->Shutdown(deadline): in-flight calls finish, or are cancelled
 //      at the deadline; listeners come back ok == false and free themselves;
@@ -48,6 +48,7 @@ struct NodeOptions {
   std::string listen_host;    // overrides the bind host (default: config)
   int listeners_per_rpc = 4;  // armed listeners per RPC and queue
   double shutdown_grace_s = 3;
+  bool reflection = true;     // serve grpc.reflection (a sync service)
 };
 
 class NodeServer final {
@@ -85,6 +86,7 @@ class NodeServer final {
   std::unique_ptr<WorkerPool> workers_;
   v1::QueryService::AsyncService query_service_;
   v1::PeerService::AsyncService peer_service_;
+  grpc::health::v1::Health::AsyncService health_service_;
   std::unique_ptr<CqReactor> reactor_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Janitor> janitor_;

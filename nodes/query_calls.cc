@@ -95,6 +95,22 @@ void QueryCall::OnFanoutDone() {
     share->set_chunks(segment.chunks);
   }
   *response.mutable_failures() = std::move(*merged.mutable_failures());
+  if (request_.inline_first_chunk() && plan->total_chunks() > 0 &&
+      plan->SegmentOf(0).node_id == node_->self->id) {
+    v1::ChunkResponse* first = response.mutable_first_chunk();
+    grpc::Status status =
+        EncodeLocalSlice(node_, query_id_, 0, plan->RecordsIn(0),
+                         first->mutable_records());
+    if (status.ok()) {
+      first->set_query_id(query_id_);
+      first->set_chunk_index(0);
+      first->set_total_chunks(plan->total_chunks());
+      first->set_first_record(0);
+      node_->metrics->Add(node_->metrics->chunks_served);
+    } else {
+      response.clear_first_chunk();
+    }
+  }
   node_->plans->Add(plan);
   StartPrefetch(node_, cq_, plan, 0);
   Reply(response);

@@ -52,12 +52,14 @@ class UnaryCall : public CompletionTag {
         }
         Listen(node_, cq_);
         start_nanos_ = node_->clock->NowNanos();
-        if (!node_->gate->Enter()) {
-          Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                            "node is shutting down"));
-          return;
+        if (Derived::kCountedByGate) {
+          if (!node_->gate->Enter()) {
+            Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "node is shutting down"));
+            return;
+          }
+          entered_gate_ = true;
         }
-        entered_gate_ = true;
         state_ = State::kProcessing;
         static_cast<Derived*>(this)->OnRequest();
         return;
@@ -87,6 +89,9 @@ class UnaryCall : public CompletionTag {
     node_->metrics->Add(node_->metrics->errors);
     responder_.FinishWithError(status, this);
   }
+
+  // Calls that must answer during shutdown (health) opt out of the gate.
+  static constexpr bool kCountedByGate = true;
 
   // Default: no wake-ups expected; a stray one is a bug in the derived call.
   void OnResume(bool ok) {}

@@ -84,6 +84,7 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
     Usage();
     return 2;
   }
+  request->set_inline_first_chunk(true);
   const auto start = std::chrono::steady_clock::now();
   v1::QueryResponse response;
   {
@@ -115,10 +116,14 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
     chunk_request.set_query_id(response.query_id());
     chunk_request.set_chunk_index(index);
     v1::ChunkResponse chunk;
-    grpc::ClientContext context;
-    SetDeadline(context, options.timeout_s);
-    grpc::Status status = stub.GetChunk(&context, chunk_request, &chunk);
-    if (!status.ok()) return RpcError(status);
+    if (index == 0 && response.has_first_chunk()) {
+      chunk = response.first_chunk();
+    } else {
+      grpc::ClientContext context;
+      SetDeadline(context, options.timeout_s);
+      grpc::Status status = stub.GetChunk(&context, chunk_request, &chunk);
+      if (!status.ok()) return RpcError(status);
+    }
     absl::StatusOr<std::vector<Record>> records = DecodeChunk(chunk.records());
     if (!records.ok()) {
       std::cerr << "error: chunk " << index << ": "

@@ -128,14 +128,16 @@ size_t MatchBlock(const Table& t, const CompiledFilter& c, size_t begin,
 }
 
 template <typename Sink>
-void Scan(const Table& table, const Filter& filter, Sink&& sink) {
+void Scan(const Table& table, const Filter& filter, size_t first, size_t rows,
+          uint64_t already, Sink&& sink) {
   const CompiledFilter compiled = Compile(table, filter);
   if (compiled.impossible) return;
-  const size_t rows = table.num_rows();
+  rows = std::min(rows, table.num_rows());
   uint64_t remaining = filter.limit > 0 ? static_cast<uint64_t>(filter.limit)
                                         : std::numeric_limits<uint64_t>::max();
+  remaining = remaining > already ? remaining - already : 0;
   uint32_t block[kBlock];
-  for (size_t begin = 0; begin < rows && remaining > 0; begin += kBlock) {
+  for (size_t begin = first; begin < rows && remaining > 0; begin += kBlock) {
     const size_t end = std::min(rows, begin + kBlock);
     size_t n = MatchBlock(table, compiled, begin, end, block);
     if (n > remaining) n = static_cast<size_t>(remaining);
@@ -150,18 +152,30 @@ absl::StatusOr<std::vector<uint32_t>> ExecuteFilter(const Table& table,
                                                     const Filter& filter) {
   RETURN_IF_ERROR(ValidateFilter(filter));
   std::vector<uint32_t> rows;
-  Scan(table, filter, [&rows](const uint32_t* block, size_t n) {
-    rows.insert(rows.end(), block, block + n);
-  });
+  Scan(table, filter, 0, table.num_rows(), 0,
+       [&rows](const uint32_t* block, size_t n) {
+         rows.insert(rows.end(), block, block + n);
+       });
   rows.shrink_to_fit();
   return rows;
+}
+
+absl::Status ExecuteFilterRange(const Table& table, const Filter& filter,
+                                size_t begin, size_t end,
+                                std::vector<uint32_t>* rows) {
+  RETURN_IF_ERROR(ValidateFilter(filter));
+  Scan(table, filter, begin, end, rows->size(),
+       [rows](const uint32_t* block, size_t n) {
+         rows->insert(rows->end(), block, block + n);
+       });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> CountMatches(const Table& table,
                                      const Filter& filter) {
   RETURN_IF_ERROR(ValidateFilter(filter));
   int64_t count = 0;
-  Scan(table, filter,
+  Scan(table, filter, 0, table.num_rows(), 0,
        [&count](const uint32_t*, size_t n) { count += static_cast<int64_t>(n); });
   return count;
 }

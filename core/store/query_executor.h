@@ -22,6 +22,20 @@ namespace overlay {
 absl::StatusOr<std::vector<uint32_t>> ExecuteFilter(const Table& table,
                                                     const Filter& filter);
 
+// Scans rows [begin, end) only and appends their matches to `rows`, until
+// `rows` holds filter.limit entries (0: no limit). Lets a caller scan a
+// first slice inline and hand the rest to a worker. REQUIRES begin <= end.
+[[nodiscard]] absl::Status ExecuteFilterRange(const Table& table,
+                                              const Filter& filter,
+                                              size_t begin, size_t end,
+                                              std::vector<uint32_t>* rows);
+
+// True if `rows` is complete for `filter` (its limit is reached).
+inline bool LimitReached(const Filter& filter,
+                         const std::vector<uint32_t>& rows) {
+  return filter.limit > 0 && static_cast<int64_t>(rows.size()) >= filter.limit;
+}
+
 // Only counts the matches (limit applied); no result vector.
 absl::StatusOr<int64_t> CountMatches(const Table& table, const Filter& filter);
 

@@ -94,7 +94,12 @@ absl::StatusOr<PulledResult> RunAndPull(v1::QueryService::Stub& stub,
     v1::ChunkResponse chunk;
     grpc::ClientContext context;
     SetDeadline(context);
-    grpc::Status status = stub.GetChunk(&context, chunk_request, &chunk);
+    grpc::Status status;
+    if (i == 0 && result.response.has_first_chunk()) {
+      chunk = result.response.first_chunk();
+    } else {
+      status = stub.GetChunk(&context, chunk_request, &chunk);
+    }
     if (!status.ok()) {
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                           absl::StrCat("chunk ", i, ": ",
@@ -115,7 +120,10 @@ absl::StatusOr<PulledResult> RunAndPull(v1::QueryService::Stub& stub,
     grpc::ClientContext context;
     SetDeadline(context);
     grpc::Status status = stub.Release(&context, release_request, &released);
-    if (!status.ok()) return absl::InternalError(status.error_message());
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("release: ", status.error_message()));
+    }
   }
   return result;
 }
@@ -208,6 +216,7 @@ TEST_P(OverlayConfigTest, RandomQueriesEqualDirectScan) {
   int nonempty = 0;
   for (int q = 0; q < 200; ++q) {
     v1::QueryRequest request = RandomQuery(rng);
+    request.set_inline_first_chunk(q % 2 == 0);
     ASSERT_OK_AND_ASSIGN(Filter filter,
                          FilterFromProto(request.filter(), request.limit()));
     std::vector<Record> expected = DirectScan(filter);

@@ -30,8 +30,8 @@ int64_t PlannedRequests(const BenchOptions& options) {
   if (options.rate > 0) {
     int64_t by_time = -1;
     if (options.duration_s > 0) {
-      by_time = static_cast<int64_t>(std::llround(
-          std::ceil(options.rate * options.duration_s - 1e-9)));
+      by_time = static_cast<int64_t>(
+          std::llround(std::ceil(options.rate * options.duration_s - 1e-9)));
     }
     if (options.requests > 0 && by_time >= 0) {
       return std::min(options.requests, by_time);
@@ -43,13 +43,13 @@ int64_t PlannedRequests(const BenchOptions& options) {
 
 absl::Status ValidateBenchOptions(const BenchOptions& options) {
   auto bad = [](absl::string_view what, auto value) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " (got ", value, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " (got ", value, ")"));
   };
   if (options.target.empty()) {
     return absl::InvalidArgumentError("target must not be empty");
   }
-  if (options.requests < 0) return bad("requests must be >= 0", options.requests);
+  if (options.requests < 0)
+    return bad("requests must be >= 0", options.requests);
   if (options.requests == 0 && options.duration_s <= 0) {
     return absl::InvalidArgumentError(
         "requests is 0: give a duration (or a number of requests)");

@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace overlay::bench {
 
@@ -53,10 +53,10 @@ struct BenchOptions {
   int64_t warmup = 0;           // unrecorded closed-loop requests first
   int64_t deadline_ms = 30000;  // deadline of each RPC; 0: none
   int64_t connect_timeout_ms = 10000;  // to connect every channel first
-  bool fetch_chunks = true;     // false: Query then Release, no GetChunk
-  int channels = 4;             // gRPC channels (TCP connections)
-  int cq_threads = 2;           // completion queues, one thread each
-  uint64_t seed = 1;            // picks workload entries per request index
+  bool fetch_chunks = true;            // false: Query then Release, no GetChunk
+  int channels = 4;                    // gRPC channels (TCP connections)
+  int cq_threads = 2;                  // completion queues, one thread each
+  uint64_t seed = 1;  // picks workload entries per request index
   std::vector<ScrapeTarget> scrape_targets;  // nodes to read GetMetrics of
   double scrape_interval_s = 1.0;            // period of "during" scrapes
   int64_t scrape_timeout_ms = 1000;          // deadline of one scrape

@@ -50,10 +50,10 @@ struct TimelinePoint {
 struct NodeReport {
   std::string id;
   std::string address;
-  bool reachable = false;         // both the before and after scrape worked
-  int64_t queries_received = 0;   // after - before
-  double cpu_s_used = 0;          // after - before
-  int64_t max_in_flight = 0;      // over the during/after samples
+  bool reachable = false;        // both the before and after scrape worked
+  int64_t queries_received = 0;  // after - before
+  double cpu_s_used = 0;         // after - before
+  int64_t max_in_flight = 0;     // over the during/after samples
   int64_t max_queue_depth = 0;
   std::vector<NodeSample> samples;
 };
@@ -65,14 +65,14 @@ struct WorkloadSummary {
 
 struct BenchResult {
   // What ran.
-  std::string started_at;   // UTC, "2026-05-01T12:00:00Z"
+  std::string started_at;  // UTC, "2026-05-01T12:00:00Z"
   std::string target;
-  std::string rpc;          // "query" or "metrics"
-  std::string mode;         // "closed" or "open"
+  std::string rpc;   // "query" or "metrics"
+  std::string mode;  // "closed" or "open"
   std::vector<WorkloadSummary> workload;
   std::string workload_text;  // one line, for titles
   bool fetch_chunks = true;
-  int64_t planned = -1;     // requests planned; -1: bounded by time only
+  int64_t planned = -1;  // requests planned; -1: bounded by time only
   int concurrency = 0;
   double rate = 0;
   double duration_s = 0;
@@ -82,21 +82,21 @@ struct BenchResult {
   int cq_threads = 0;
 
   // Outcome of the measured phase.
-  int64_t requests = 0;     // issued (== ok + errors)
+  int64_t requests = 0;  // issued (== ok + errors)
   int64_t ok = 0;
   int64_t errors = 0;
-  int64_t partial = 0;      // ok queries with a node failure (in ok)
+  int64_t partial = 0;  // ok queries with a node failure (in ok)
   int64_t release_failures = 0;
   double wall_s = 0;
   double qps = 0;            // ok / wall_s
   double attempted_qps = 0;  // requests / wall_s
 
-  LatencySummary latency;        // successes only
-  LatencySummary error_latency;  // failures only
-  LatencySummary query;          // Query RPCs that returned OK
-  LatencySummary chunk;          // GetChunk RPCs that returned OK
-  LatencySummary release;        // Release RPCs that returned OK
-  LatencySummary start_lag;      // open loop: started minus scheduled
+  LatencySummary latency;            // successes only
+  LatencySummary error_latency;      // failures only
+  LatencySummary query;              // Query RPCs that returned OK
+  LatencySummary chunk;              // GetChunk RPCs that returned OK
+  LatencySummary release;            // Release RPCs that returned OK
+  LatencySummary start_lag;          // open loop: started minus scheduled
   LatencyRecorder latency_recorder;  // successes, for re-binning
 
   int64_t records_total = 0;  // over ok requests
@@ -110,9 +110,9 @@ struct BenchResult {
   std::map<std::string, int64_t> errors_by_code;     // "UNAVAILABLE" -> n
   std::map<std::string, int64_t> errors_by_message;  // "Query: CODE: msg"
 
-  double client_cpu_s = 0;    // this process, during the measured phase
+  double client_cpu_s = 0;  // this process, during the measured phase
   std::vector<NodeReport> nodes;
-  double server_cpu_s = 0;    // sum of cpu_s_used over reachable nodes
+  double server_cpu_s = 0;         // sum of cpu_s_used over reachable nodes
   double ok_per_server_cpu_s = 0;  // ok / server_cpu_s; 0 if unknown
 };
 

@@ -37,15 +37,15 @@ NodeReport SummarizeNode(NodeSeries series) {
   }
   if (before != nullptr && after != nullptr) {
     report.reachable = true;
-    report.queries_received = after->queries_received - before->queries_received;
+    report.queries_received =
+        after->queries_received - before->queries_received;
     report.cpu_s_used = after->cpu_s - before->cpu_s;
   }
   report.samples = std::move(series.samples);
   return report;
 }
 
-std::vector<TimelinePoint> BuildTimeline(const RunStats& stats,
-                                         double wall_s) {
+std::vector<TimelinePoint> BuildTimeline(const RunStats& stats, double wall_s) {
   std::vector<TimelinePoint> timeline;
   for (size_t i = 0; i < stats.seconds.size(); ++i) {
     const SecondStats& second = *stats.seconds[i];
@@ -87,8 +87,8 @@ absl::StatusOr<BenchResult> RunBench(const BenchOptions& options,
     return absl::InvalidArgumentError("the workload has no entries");
   }
   BenchResult result;
-  result.started_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(),
-                                       absl::UTCTimeZone());
+  result.started_at =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
   result.target = options.target;
   result.rpc = std::string(RpcKindName(options.rpc));
   result.mode = options.rate > 0 ? "open" : "closed";

@@ -20,7 +20,8 @@
 namespace overlay::bench {
 
 // INVALID_ARGUMENT for bad options; UNAVAILABLE if the target cannot be
-// reached within options.connect_timeout_ms. Failed requests are results, not errors.
+// reached within options.connect_timeout_ms. Failed requests are results, not
+// errors.
 absl::StatusOr<BenchResult> RunBench(const BenchOptions& options,
                                      const Workload& workload);
 

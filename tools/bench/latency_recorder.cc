@@ -9,8 +9,7 @@ namespace overlay::bench {
 namespace {
 
 constexpr int64_t kLinearLimit = int64_t{1} << (LatencyRecorder::kSubBits + 1);
-constexpr int64_t kMaxValue =
-    (int64_t{1} << LatencyRecorder::kMaxExponent) - 1;
+constexpr int64_t kMaxValue = (int64_t{1} << LatencyRecorder::kMaxExponent) - 1;
 
 int FloorLog2(uint64_t v) { return 63 - __builtin_clzll(v); }
 
@@ -46,11 +45,12 @@ int BinOf(const std::vector<double>& m, double x) {
 LatencyRecorder::LatencyRecorder() : counts_(kBuckets, 0) {}
 
 int LatencyRecorder::BucketOf(int64_t nanos) {
-  if (nanos < kLinearLimit) return static_cast<int>(std::max<int64_t>(0, nanos));
+  if (nanos < kLinearLimit)
+    return static_cast<int>(std::max<int64_t>(0, nanos));
   const uint64_t v = static_cast<uint64_t>(std::min(nanos, kMaxValue));
   const int e = FloorLog2(v);
-  const int sub = static_cast<int>((v >> (e - kSubBits)) &
-                                   ((uint64_t{1} << kSubBits) - 1));
+  const int sub =
+      static_cast<int>((v >> (e - kSubBits)) & ((uint64_t{1} << kSubBits) - 1));
   return ((e - kSubBits + 1) << kSubBits) + sub;
 }
 

@@ -53,8 +53,8 @@ class LatencyRecorder final {
   static int64_t BucketUpperNanos(int bucket);  // exclusive
   static constexpr int kSubBits = 5;            // 32 sub-buckets
   static constexpr int kMaxExponent = 41;       // values < 2^41 ns
-  static constexpr int kBuckets =
-      (kMaxExponent - kSubBits + 1) << kSubBits;  // 1184
+  static constexpr int kBuckets = (kMaxExponent - kSubBits + 1)
+                                  << kSubBits;  // 1184
 
  private:
   std::vector<int64_t> counts_;  // kBuckets

@@ -169,15 +169,13 @@ class LoadDriver::Phase final : public RequestListener {
  private:
   void StartRequest(int64_t index, int queue) {
     const BenchOptions& options = driver_->options_;
-    const size_t channel =
-        static_cast<size_t>(index) % driver_->stubs_.size();
+    const size_t channel = static_cast<size_t>(index) % driver_->stubs_.size();
     const v1::QueryRequest& request =
         driver_->workload_.Entry(index, options.seed).request;
     const int64_t start_ns =
         spec_.rate > 0 ? DueNanos(index) : RequestCall::NowNanos();
-    auto* call = new RequestCall(&setups_[queue],
-                                 driver_->stubs_[channel].get(), &request,
-                                 start_ns);
+    auto* call = new RequestCall(
+        &setups_[queue], driver_->stubs_[channel].get(), &request, start_ns);
     call->Start();  // owned by its queue from here on
   }
 
@@ -202,8 +200,8 @@ class LoadDriver::Phase final : public RequestListener {
   const int64_t total_;
   const double ns_per_request_;
   int64_t t0_ns_ = 0;
-  std::vector<RunStats> stats_;    // [queue]; written by its thread only
-  std::vector<CallSetup> setups_;  // [queue]; read-only once begun
+  std::vector<RunStats> stats_;        // [queue]; written by its thread only
+  std::vector<CallSetup> setups_;      // [queue]; read-only once begun
   std::atomic<int64_t> next_{0};       // next request index to claim
   std::atomic<int64_t> due_{0};        // indices below may start
   std::atomic<int64_t> in_flight_{0};  // slots held
@@ -302,8 +300,7 @@ PhaseResult LoadDriver::RunPhase(const PhaseSpec& spec) {
     for (int i = 0; i < spec.concurrency; ++i) phase.TryStart(i % queues, 1);
     phase.CheckFinished();
     if (spec.duration_s > 0) {
-      const int64_t stop_at =
-          t0 + static_cast<int64_t>(spec.duration_s * 1e9);
+      const int64_t stop_at = t0 + static_cast<int64_t>(spec.duration_s * 1e9);
       for (;;) {
         const int64_t now = RequestCall::NowNanos();
         if (now >= stop_at) break;

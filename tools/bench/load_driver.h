@@ -38,19 +38,19 @@
 namespace overlay::bench {
 
 struct PhaseSpec {
-  int64_t requests = 0;     // to issue; -1: until duration_s
-  double duration_s = 0;    // > 0: closed loop stops issuing after this
-  double rate = 0;          // > 0: open loop at this many requests/s
-  int concurrency = 1;      // in flight (closed) or cap (open)
-  bool record = true;       // false: warmup, nothing recorded
+  int64_t requests = 0;   // to issue; -1: until duration_s
+  double duration_s = 0;  // > 0: closed loop stops issuing after this
+  double rate = 0;        // > 0: open loop at this many requests/s
+  int concurrency = 1;    // in flight (closed) or cap (open)
+  bool record = true;     // false: warmup, nothing recorded
   std::function<void(const Progress&)> progress;  // ~1/s, control thread
 };
 
 struct PhaseResult {
-  RunStats stats;        // merged over the queues (empty if !record)
-  int64_t issued = 0;    // requests started
-  int64_t t0_ns = 0;     // steady-clock start of the phase
-  double wall_s = 0;     // from start to the last completion
+  RunStats stats;      // merged over the queues (empty if !record)
+  int64_t issued = 0;  // requests started
+  int64_t t0_ns = 0;   // steady-clock start of the phase
+  double wall_s = 0;   // from start to the last completion
 };
 
 class LoadDriver final {

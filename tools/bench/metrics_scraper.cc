@@ -109,8 +109,7 @@ std::vector<NodeSeries> MetricsScraper::TakeSeries() {
   absl::MutexLock lock(&mu_);
   std::vector<NodeSeries> series;
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    series.push_back(NodeSeries{nodes_[i].target.id,
-                                nodes_[i].target.address,
+    series.push_back(NodeSeries{nodes_[i].target.id, nodes_[i].target.address,
                                 std::move(samples_[i])});
     samples_[i].clear();
   }

@@ -19,10 +19,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <thread>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "protos/overlay.grpc.pb.h"
@@ -31,10 +31,10 @@
 namespace overlay::bench {
 
 struct NodeSample {
-  double t_s = 0;          // since the measured phase started (< 0 before)
-  std::string phase;       // "before", "during" or "after"
-  bool ok = false;         // the scrape answered
-  std::string error;       // when !ok: "UNAVAILABLE: ..."
+  double t_s = 0;     // since the measured phase started (< 0 before)
+  std::string phase;  // "before", "during" or "after"
+  bool ok = false;    // the scrape answered
+  std::string error;  // when !ok: "UNAVAILABLE: ..."
   int64_t queries_received = 0;
   int64_t in_flight = 0;
   int64_t queue_depth = 0;

@@ -43,8 +43,9 @@
 ABSL_FLAG(int64_t, requests, -1,
           "measured requests to send (default 1000; unlimited with "
           "--duration)");
-ABSL_FLAG(int32_t, concurrency, 10,
-          "requests in flight (closed loop), or the cap on them (--rate)");
+ABSL_FLAG(int32_t, concurrency, -1,
+          "requests in flight (closed loop; default 10), or the cap on them "
+          "with --rate (default 1000)");
 ABSL_FLAG(double, duration, 0,
           "seconds to keep issuing requests (with --rate: the timetable "
           "length)");
@@ -136,7 +137,10 @@ int Main(int argc, char** argv) {
                    "[--config F | --target host:port] [--requests N] "
                    "[--concurrency C] [--duration S] [--rate R] [--query "
                    "\"WORDS\" | --query-file F] [--no-chunks] [--rpc "
-                   "query|metrics] [--json F] [--svg F]\n\nquery words:\n",
+                   "query|metrics] [--json F] [--svg F]\n\nFlags may be "
+                   "spelled with '-' or '_' (--no-chunks, --no_chunks).\n"
+                   "Latency percentiles are of successful requests only.\n"
+                   "\nquery words:\n",
                    QueryWordsUsage()));
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
@@ -152,8 +156,10 @@ int Main(int argc, char** argv) {
   options.duration_s = absl::GetFlag(FLAGS_duration);
   options.requests =
       requests >= 0 ? requests : (options.duration_s > 0 ? 0 : 1000);
-  options.concurrency = absl::GetFlag(FLAGS_concurrency);
   options.rate = absl::GetFlag(FLAGS_rate);
+  const int32_t concurrency = absl::GetFlag(FLAGS_concurrency);
+  options.concurrency =
+      concurrency >= 0 ? concurrency : (options.rate > 0 ? 1000 : 10);
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.deadline_ms = absl::GetFlag(FLAGS_deadline);
   options.fetch_chunks = !absl::GetFlag(FLAGS_no_chunks);
@@ -203,8 +209,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<BenchResult> result = RunBench(options, *workload);
   if (!result.ok()) {
     std::cerr << "overlay_bench: " << result.status() << "\n";
-    return result.status().code() == absl::StatusCode::kInvalidArgument ? 2
-                                                                         : 1;
+    return result.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   std::cout << RenderTextReport(*result) << std::flush;
   int exit_code = result->ok > 0 ? 0 : 1;

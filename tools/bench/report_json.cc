@@ -149,7 +149,8 @@ std::string Sample(const NodeSample& s) {
 
 std::string Node(const NodeReport& node) {
   std::vector<std::string> samples;
-  for (const NodeSample& sample : node.samples) samples.push_back(Sample(sample));
+  for (const NodeSample& sample : node.samples)
+    samples.push_back(Sample(sample));
   return Object()
       .Add("id", Str(node.id))
       .Add("address", Str(node.address))
@@ -269,13 +270,12 @@ std::string RenderJsonReport(const BenchResult& r) {
                .Add("ok_per_cpu_s",
                     Num(r.client_cpu_s > 0 ? r.ok / r.client_cpu_s : 0))
                .Inline())
-      .Add("server",
-           Object()
-               .Add("cpu_s", Num(r.server_cpu_s))
-               .Add("ok_per_cpu_s", Num(r.ok_per_server_cpu_s))
-               .Add("cores_busy",
-                    Num(r.wall_s > 0 ? r.server_cpu_s / r.wall_s : 0))
-               .Inline())
+      .Add("server", Object()
+                         .Add("cpu_s", Num(r.server_cpu_s))
+                         .Add("ok_per_cpu_s", Num(r.ok_per_server_cpu_s))
+                         .Add("cores_busy",
+                              Num(r.wall_s > 0 ? r.server_cpu_s / r.wall_s : 0))
+                         .Inline())
       .Add("nodes", BlockArray(nodes, 4));
   return top.Block(2) + "\n";
 }

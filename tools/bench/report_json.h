@@ -83,8 +83,8 @@
 #define OVERLAY_TOOLS_BENCH_REPORT_JSON_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "tools/bench/bench_result.h"
 
 namespace overlay::bench {

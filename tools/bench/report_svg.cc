@@ -5,19 +5,19 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 
 namespace overlay::bench {
 namespace {
 
 constexpr int kWidth = 1000;
 constexpr int kHeight = 940;
-constexpr int kLeft = 90;     // plot area x offset
-constexpr int kRight = 200;   // space for the legend
+constexpr int kLeft = 90;    // plot area x offset
+constexpr int kRight = 200;  // space for the legend
 constexpr int kPlotWidth = kWidth - kLeft - kRight;
 constexpr const char* kFont = "font-family=\"DejaVu Sans, Arial, sans-serif\"";
 constexpr const char* kP50Color = "#1f77b4";
@@ -113,15 +113,15 @@ std::string DrawFrame(Panel& panel, absl::string_view title,
                       double data_y_max) {
   std::string out;
   const double step = NiceStep(data_y_max > 0 ? data_y_max : 1, 5);
-  panel.y_max = std::max(step, std::ceil((data_y_max > 0 ? data_y_max : 1) /
-                                         step * 1.0001) *
-                                   step);
+  panel.y_max = std::max(
+      step,
+      std::ceil((data_y_max > 0 ? data_y_max : 1) / step * 1.0001) * step);
   out += Text(kLeft, panel.top - 12, title,
               absl::StrCat(kFont, " font-size=\"15\" font-weight=\"bold\""));
-  out += absl::StrCat("<rect x=\"", kLeft, "\" y=\"", Fmt(panel.top),
-                      "\" width=\"", kPlotWidth, "\" height=\"",
-                      Fmt(panel.height),
-                      "\" fill=\"#fafafa\" stroke=\"#444\"/>\n");
+  out +=
+      absl::StrCat("<rect x=\"", kLeft, "\" y=\"", Fmt(panel.top),
+                   "\" width=\"", kPlotWidth, "\" height=\"", Fmt(panel.height),
+                   "\" fill=\"#fafafa\" stroke=\"#444\"/>\n");
   for (double v = 0; v <= panel.y_max * 1.0001; v += step) {
     const double y = panel.Y(v);
     if (v > 0) {
@@ -135,8 +135,8 @@ std::string DrawFrame(Panel& panel, absl::string_view title,
   out += Text(kLeft + kPlotWidth / 2.0, panel.bottom() + 36, x_label,
               absl::StrCat(kFont, " font-size=\"12\" text-anchor=\"middle\""));
   const double mid = panel.top + panel.height / 2;
-  out += absl::StrCat("<text transform=\"translate(", kLeft - 58, ",",
-                      Fmt(mid), ") rotate(-90)\" ", kFont,
+  out += absl::StrCat("<text transform=\"translate(", kLeft - 58, ",", Fmt(mid),
+                      ") rotate(-90)\" ", kFont,
                       " font-size=\"12\" text-anchor=\"middle\">",
                       Escape(y_label), "</text>\n");
   return out;
@@ -149,9 +149,9 @@ std::string DrawTimeTicks(const Panel& panel) {
   for (double v = panel.x_min; v <= panel.x_max + 1e-9; v += step) {
     const double x = panel.X(v);
     out += Line(x, panel.bottom(), x, panel.bottom() + 5, "stroke=\"#444\"");
-    out += Text(x, panel.bottom() + 18, TickLabel(v),
-                absl::StrCat(kFont,
-                             " font-size=\"11\" text-anchor=\"middle\""));
+    out +=
+        Text(x, panel.bottom() + 18, TickLabel(v),
+             absl::StrCat(kFont, " font-size=\"11\" text-anchor=\"middle\""));
   }
   return out;
 }
@@ -164,9 +164,11 @@ std::string LegendEntry(double x, double y, const char* color,
          Text(x + 30, y + 4, label, absl::StrCat(kFont, " font-size=\"12\""));
 }
 
-// A polyline with a dot at each point.
+// A polyline with a dot at each point; hollow where `partial` (a last
+// second shorter than a second, whose figures rest on fewer requests).
 std::string Series(const Panel& panel, const std::vector<double>& xs,
-                   const std::vector<double>& ys, const char* color) {
+                   const std::vector<double>& ys,
+                   const std::vector<bool>& partial, const char* color) {
   std::string points;
   std::string dots;
   for (size_t i = 0; i < xs.size(); ++i) {
@@ -174,7 +176,9 @@ std::string Series(const Panel& panel, const std::vector<double>& xs,
     const double y = panel.Y(ys[i]);
     absl::StrAppend(&points, Fmt(x), ",", Fmt(y), " ");
     absl::StrAppend(&dots, "<circle cx=\"", Fmt(x), "\" cy=\"", Fmt(y),
-                    "\" r=\"2.5\" fill=\"", color, "\"/>\n");
+                    partial[i] ? "\" r=\"3.5\" fill=\"white\" stroke=\""
+                               : "\" r=\"2.5\" fill=\"",
+                    color, "\"/>\n");
   }
   return absl::StrCat("<polyline fill=\"none\" stroke=\"", color,
                       "\" stroke-width=\"2\" points=\"", points, "\"/>\n",
@@ -183,16 +187,19 @@ std::string Series(const Panel& panel, const std::vector<double>& xs,
 
 std::string NoData(const Panel& panel, absl::string_view what) {
   return Text(kLeft + kPlotWidth / 2.0, panel.top + panel.height / 2, what,
-              absl::StrCat(kFont, " font-size=\"13\" fill=\"#888\" "
-                                  "text-anchor=\"middle\""));
+              absl::StrCat(kFont,
+                           " font-size=\"13\" fill=\"#888\" "
+                           "text-anchor=\"middle\""));
 }
 
 std::string LatencyPanel(const BenchResult& r, Panel panel) {
   std::vector<double> xs, p50, p90, p99;
+  std::vector<bool> partial;
   double y_max = 0;
   for (const TimelinePoint& p : r.timeline) {
     if (p.ok == 0) continue;
     xs.push_back(p.t_s + p.width_s / 2);
+    partial.push_back(p.width_s < 0.999);
     p50.push_back(p.p50_ms);
     p90.push_back(p.p90_ms);
     p99.push_back(p.p99_ms);
@@ -200,17 +207,17 @@ std::string LatencyPanel(const BenchResult& r, Panel panel) {
   }
   panel.x_min = 0;
   panel.x_max = std::max(1.0, std::ceil(r.wall_s));
-  std::string out = DrawFrame(
-      panel,
-      r.mode == "open"
-          ? "Latency per second (successes; from the scheduled start)"
-          : "Latency per second (successful requests)",
-      "time since start (s)", "latency (ms)", y_max);
+  std::string out =
+      DrawFrame(panel,
+                r.mode == "open"
+                    ? "Latency per second (successes; from the scheduled start)"
+                    : "Latency per second (successful requests)",
+                "time since start (s)", "latency (ms)", y_max);
   out += DrawTimeTicks(panel);
   if (xs.empty()) return out + NoData(panel, "no successful requests");
-  out += Series(panel, xs, p50, kP50Color);
-  out += Series(panel, xs, p90, kP90Color);
-  out += Series(panel, xs, p99, kP99Color);
+  out += Series(panel, xs, p50, partial, kP50Color);
+  out += Series(panel, xs, p90, partial, kP90Color);
+  out += Series(panel, xs, p99, partial, kP99Color);
   const double lx = kLeft + kPlotWidth + 20;
   out += LegendEntry(lx, panel.top + 14, kP99Color,
                      absl::StrFormat("p99 (all: %.3g ms)", r.latency.p99_ms));
@@ -223,9 +230,11 @@ std::string LatencyPanel(const BenchResult& r, Panel panel) {
 
 std::string ThroughputPanel(const BenchResult& r, Panel panel) {
   std::vector<double> xs, qps;
+  std::vector<bool> partial;
   double y_max = 0;
   for (const TimelinePoint& p : r.timeline) {
     xs.push_back(p.t_s + p.width_s / 2);
+    partial.push_back(p.width_s < 0.999);
     qps.push_back(p.qps);
     y_max = std::max({y_max, p.qps, p.errors / p.width_s});
   }
@@ -242,11 +251,11 @@ std::string ThroughputPanel(const BenchResult& r, Panel panel) {
     const double x1 = panel.X(p.t_s + p.width_s) - 2;
     const double y = panel.Y(p.errors / p.width_s);
     absl::StrAppend(&out, "<rect x=\"", Fmt(x0), "\" y=\"", Fmt(y),
-                    "\" width=\"", Fmt(std::max(1.0, x1 - x0)),
-                    "\" height=\"", Fmt(panel.bottom() - y), "\" fill=\"",
-                    kErrorColor, "\" fill-opacity=\"0.45\"/>\n");
+                    "\" width=\"", Fmt(std::max(1.0, x1 - x0)), "\" height=\"",
+                    Fmt(panel.bottom() - y), "\" fill=\"", kErrorColor,
+                    "\" fill-opacity=\"0.45\"/>\n");
   }
-  out += Series(panel, xs, qps, kOkColor);
+  out += Series(panel, xs, qps, partial, kOkColor);
   // The run's mean as a dashed line.
   const double mean_y = panel.Y(r.qps);
   out += Line(kLeft, mean_y, kLeft + kPlotWidth, mean_y,
@@ -262,6 +271,14 @@ std::string ThroughputPanel(const BenchResult& r, Panel panel) {
   out += Text(lx + 30, panel.top + 58,
               absl::StrFormat("errors/s (total %d)", r.errors),
               absl::StrCat(kFont, " font-size=\"12\""));
+  if (std::find(partial.begin(), partial.end(), true) != partial.end()) {
+    out += absl::StrCat("<circle cx=\"", Fmt(lx + 12), "\" cy=\"",
+                        Fmt(panel.top + 74),
+                        "\" r=\"3.5\" fill=\"white\" "
+                        "stroke=\"#444\"/>\n");
+    out += Text(lx + 30, panel.top + 78, "partial last second",
+                absl::StrCat(kFont, " font-size=\"12\""));
+  }
   return out;
 }
 
@@ -285,8 +302,8 @@ std::string HistogramPanel(const BenchResult& r, Panel panel) {
   out = DrawFrame(panel, "Latency histogram (successes, log-spaced bins)",
                   "latency (ms, log scale)", "requests per bin",
                   static_cast<double>(peak));
-  const int decades = static_cast<int>(
-      std::lround(std::log10(panel.x_max / panel.x_min)));
+  const int decades =
+      static_cast<int>(std::lround(std::log10(panel.x_max / panel.x_min)));
   for (double decade = panel.x_min; decade <= panel.x_max * 1.0001;
        decade *= 10) {
     for (const double m : {1.0, 2.0, 5.0}) {
@@ -297,8 +314,9 @@ std::string HistogramPanel(const BenchResult& r, Panel panel) {
       out += Line(x, panel.bottom(), x, panel.bottom() + (m == 1 ? 6 : 4),
                   "stroke=\"#444\"");
       out += Text(x, panel.bottom() + 18, TickLabel(v),
-                  absl::StrCat(kFont, " font-size=\"11\" "
-                                      "text-anchor=\"middle\"",
+                  absl::StrCat(kFont,
+                               " font-size=\"11\" "
+                               "text-anchor=\"middle\"",
                                m == 1 ? "" : " fill=\"#666\""));
     }
   }
@@ -308,9 +326,8 @@ std::string HistogramPanel(const BenchResult& r, Panel panel) {
     const double x1 = panel.X(bin.hi_ns * 1e-6) - 0.5;
     const double y = panel.Y(static_cast<double>(bin.count));
     absl::StrAppend(&out, "<rect x=\"", Fmt(x0), "\" y=\"", Fmt(y),
-                    "\" width=\"", Fmt(std::max(1.0, x1 - x0)),
-                    "\" height=\"", Fmt(panel.bottom() - y), "\" fill=\"",
-                    kBarColor, "\"/>\n");
+                    "\" width=\"", Fmt(std::max(1.0, x1 - x0)), "\" height=\"",
+                    Fmt(panel.bottom() - y), "\" fill=\"", kBarColor, "\"/>\n");
   }
   struct Marker {
     double ms;
@@ -336,9 +353,9 @@ std::string HistogramPanel(const BenchResult& r, Panel panel) {
                      absl::StrFormat("p50 %.3g ms", r.latency.p50_ms), true);
   out += LegendEntry(lx, panel.top + 54, kP99Color,
                      absl::StrFormat("p99 %.3g ms", r.latency.p99_ms), true);
-  out += Text(lx, panel.top + 80,
-              absl::StrFormat("max %.3g ms", r.latency.max_ms),
-              absl::StrCat(kFont, " font-size=\"12\" fill=\"#444\""));
+  out +=
+      Text(lx, panel.top + 80, absl::StrFormat("max %.3g ms", r.latency.max_ms),
+           absl::StrCat(kFont, " font-size=\"12\" fill=\"#444\""));
   return out;
 }
 
@@ -353,8 +370,9 @@ std::string RenderSvgReport(const BenchResult& r) {
   if (r.rpc == "query" && !r.fetch_chunks) workload += "  (no chunks)";
   if (workload.size() > 110) workload = workload.substr(0, 107) + "...";
   out += Text(kWidth / 2.0, 28, absl::StrCat("overlay_bench: ", workload),
-              absl::StrCat(kFont, " font-size=\"18\" font-weight=\"bold\" "
-                                  "text-anchor=\"middle\""));
+              absl::StrCat(kFont,
+                           " font-size=\"18\" font-weight=\"bold\" "
+                           "text-anchor=\"middle\""));
   const std::string load =
       r.mode == "open"
           ? absl::StrFormat("open loop %.4g req/s (cap %d in flight)", r.rate,
@@ -363,8 +381,9 @@ std::string RenderSvgReport(const BenchResult& r) {
   out += Text(kWidth / 2.0, 50,
               absl::StrFormat("%s  ->  %s, %s, %s", r.started_at, r.target,
                               r.rpc, load),
-              absl::StrCat(kFont, " font-size=\"13\" fill=\"#333\" "
-                                  "text-anchor=\"middle\""));
+              absl::StrCat(kFont,
+                           " font-size=\"13\" fill=\"#333\" "
+                           "text-anchor=\"middle\""));
   std::string figures = absl::StrFormat(
       "%d requests: %d ok, %d errors in %.2f s = %.4g ok/s;  latency p50 "
       "%.3g  p90 %.3g  p99 %.3g  max %.3g ms",
@@ -375,8 +394,9 @@ std::string RenderSvgReport(const BenchResult& r) {
                           r.ok_per_server_cpu_s);
   }
   out += Text(kWidth / 2.0, 70, figures,
-              absl::StrCat(kFont, " font-size=\"13\" fill=\"#333\" "
-                                  "text-anchor=\"middle\""));
+              absl::StrCat(kFont,
+                           " font-size=\"13\" fill=\"#333\" "
+                           "text-anchor=\"middle\""));
   Panel latency;
   latency.top = 115;
   latency.height = 200;

@@ -192,7 +192,7 @@ void RequestCall::Complete() {
     const int64_t latency = end_ns_ - start_ns_;
     if (ok) {
       const int64_t records = setup_->rpc != RpcKind::kQuery ? 0
-                              : setup_->fetch_chunks ? records_
+                              : setup_->fetch_chunks         ? records_
                                                      : query_.total_records();
       stats->AddOk(t, latency, records, bytes_, chunks_,
                    query_.failures_size() > 0);

@@ -39,10 +39,10 @@ class RequestListener {
 struct CallSetup {
   RpcKind rpc = RpcKind::kQuery;
   bool fetch_chunks = true;
-  int64_t deadline_ms = 0;      // per RPC; 0: none
-  bool open_loop = false;       // record start lag (actual - scheduled)
-  int64_t t0_ns = 0;            // phase start (steady clock ns)
-  RunStats* stats = nullptr;    // of the queue's thread; null: don't record
+  int64_t deadline_ms = 0;    // per RPC; 0: none
+  bool open_loop = false;     // record start lag (actual - scheduled)
+  int64_t t0_ns = 0;          // phase start (steady clock ns)
+  RunStats* stats = nullptr;  // of the queue's thread; null: don't record
   RequestListener* listener = nullptr;
   grpc::CompletionQueue* cq = nullptr;
   int cq_index = 0;
@@ -86,10 +86,10 @@ class RequestCall final : public CompletionTag {
   const CallSetup* const setup_;
   v1::QueryService::Stub* const stub_;
   const v1::QueryRequest* const request_;
-  const int64_t start_ns_;      // latency origin (scheduled or actual)
-  int64_t issued_ns_ = 0;       // when Start() ran
-  int64_t rpc_start_ns_ = 0;    // current RPC
-  int64_t end_ns_ = 0;          // last chunk (or failure) arrived
+  const int64_t start_ns_;    // latency origin (scheduled or actual)
+  int64_t issued_ns_ = 0;     // when Start() ran
+  int64_t rpc_start_ns_ = 0;  // current RPC
+  int64_t end_ns_ = 0;        // last chunk (or failure) arrived
   State state_ = State::kQuery;
   bool lag_recorded_ = false;
 

@@ -16,9 +16,9 @@
 #include <map>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "tools/bench/latency_recorder.h"
 
 namespace overlay::bench {
@@ -35,8 +35,8 @@ struct RunStats {
   static constexpr absl::string_view kOtherMessages = "(other messages)";
 
   // A successful request that completed `t_ns` after the phase started.
-  void AddOk(int64_t t_ns, int64_t latency_ns, int64_t records,
-             int64_t bytes, int64_t chunks, bool partial);
+  void AddOk(int64_t t_ns, int64_t latency_ns, int64_t records, int64_t bytes,
+             int64_t chunks, bool partial);
   // A failed one: `rpc` is the call that failed ("Query", "GetChunk", ...).
   void AddError(int64_t t_ns, int64_t latency_ns, int code,
                 absl::string_view rpc, absl::string_view message);
@@ -49,16 +49,16 @@ struct RunStats {
   int64_t records_total = 0;     // over ok requests
   int64_t records_min = -1;      // -1: no ok request yet
   int64_t records_max = 0;
-  int64_t bytes_total = 0;       // serialized response bytes, ok requests
-  int64_t chunks_total = 0;      // GetChunk calls of ok requests
-  LatencyRecorder latency;        // ok requests, whole request
-  LatencyRecorder error_latency;  // failed requests, until the failure
-  LatencyRecorder query_latency;  // every Query RPC that returned OK
-  LatencyRecorder chunk_latency;  // every GetChunk RPC that returned OK
+  int64_t bytes_total = 0;          // serialized response bytes, ok requests
+  int64_t chunks_total = 0;         // GetChunk calls of ok requests
+  LatencyRecorder latency;          // ok requests, whole request
+  LatencyRecorder error_latency;    // failed requests, until the failure
+  LatencyRecorder query_latency;    // every Query RPC that returned OK
+  LatencyRecorder chunk_latency;    // every GetChunk RPC that returned OK
   LatencyRecorder release_latency;  // every Release RPC that returned OK
-  LatencyRecorder start_lag;      // open loop: actual minus scheduled start
-  std::map<int, int64_t> errors_by_code;             // grpc code -> count
-  std::map<std::string, int64_t> errors_by_message;  // "rpc: CODE: msg"
+  LatencyRecorder start_lag;        // open loop: actual minus scheduled start
+  std::map<int, int64_t> errors_by_code;              // grpc code -> count
+  std::map<std::string, int64_t> errors_by_message;   // "rpc: CODE: msg"
   std::vector<std::unique_ptr<SecondStats>> seconds;  // [i]: second i
 
  private:

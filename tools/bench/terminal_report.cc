@@ -55,14 +55,13 @@ std::string RenderTerminalHistogram(const LatencyRecorder& recorder,
   for (const LatencyBin& bin : bins) peak = std::max(peak, bin.count);
   std::string out;
   for (const LatencyBin& bin : bins) {
-    const int bar = peak == 0 ? 0
-                              : static_cast<int>(
-                                    (bin.count * width + peak - 1) / peak);
-    absl::StrAppendFormat(
-        &out, "  %8s - %8s ms |%-*s %9d %5.1f%%\n", BinEdge(bin.lo_ns),
-        BinEdge(bin.hi_ns), width, std::string(bar, '#'), bin.count,
-        100.0 * static_cast<double>(bin.count) /
-            static_cast<double>(recorder.count()));
+    const int bar =
+        peak == 0 ? 0 : static_cast<int>((bin.count * width + peak - 1) / peak);
+    absl::StrAppendFormat(&out, "  %8s - %8s ms |%-*s %9d %5.1f%%\n",
+                          BinEdge(bin.lo_ns), BinEdge(bin.hi_ns), width,
+                          std::string(bar, '#'), bin.count,
+                          100.0 * static_cast<double>(bin.count) /
+                              static_cast<double>(recorder.count()));
   }
   return out;
 }
@@ -81,12 +80,11 @@ std::string RenderTextReport(const BenchResult& r) {
                           "flight, %d channels, %d CQ threads\n",
                           r.rate, r.concurrency, r.channels, r.cq_threads);
   } else {
-    absl::StrAppendFormat(&out,
-                          "  concurrency %d, %d channels, %d CQ threads%s\n",
-                          r.concurrency, r.channels, r.cq_threads,
-                          r.warmup > 0 ? absl::StrCat(", after ", r.warmup,
-                                                      " warmup requests")
-                                       : "");
+    absl::StrAppendFormat(
+        &out, "  concurrency %d, %d channels, %d CQ threads%s\n", r.concurrency,
+        r.channels, r.cq_threads,
+        r.warmup > 0 ? absl::StrCat(", after ", r.warmup, " warmup requests")
+                     : "");
   }
   absl::StrAppendFormat(&out,
                         "requests %d  ok %d  errors %d  (partial %d, "

@@ -21,17 +21,17 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "protos/overlay.pb.h"
 
 namespace overlay::bench {
 
 struct WorkloadEntry {
-  double weight = 1;        // > 0; relative share of requests
-  std::string words;        // the words as given, for reports
+  double weight = 1;  // > 0; relative share of requests
+  std::string words;  // the words as given, for reports
   v1::QueryRequest request;
 };
 
@@ -44,8 +44,7 @@ class Workload final {
   static absl::StatusOr<Workload> FromText(absl::string_view text,
                                            absl::string_view name);
   // An already-built request (tests).
-  static Workload FromRequest(v1::QueryRequest request,
-                              std::string words = "");
+  static Workload FromRequest(v1::QueryRequest request, std::string words = "");
 
   const std::vector<WorkloadEntry>& entries() const { return entries_; }
   // REQUIRES: !entries().empty().

@@ -142,8 +142,8 @@ TEST_F(BenchRunnerTest, ClosedLoopCountsAddUp) {
   EXPECT_THAT(result.errors_by_code,
               UnorderedElementsAre(Pair("UNAVAILABLE", 100 / 7)));
   EXPECT_THAT(result.errors_by_message,
-              UnorderedElementsAre(Pair(
-                  "Query: UNAVAILABLE: fake: injected failure", 100 / 7)));
+              UnorderedElementsAre(
+                  Pair("Query: UNAVAILABLE: fake: injected failure", 100 / 7)));
 
   rapidjson::Document doc;
   CheckJson(result, doc);

@@ -6,10 +6,9 @@
 //   overlay_bench --target 127.0.0.1:50999 --rpc metrics --duration 10
 // Serves until SIGINT/SIGTERM (or --seconds), then prints its counters.
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
-
-#include <chrono>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -58,8 +57,9 @@ int main(int argc, char** argv) {
   std::printf("listening on %s\n", fake.address().c_str());
   std::fflush(stdout);
   const double seconds = absl::GetFlag(FLAGS_seconds);
-  const auto end = std::chrono::steady_clock::now() +
-                   std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  const auto end =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   while (g_stop == 0 &&
          (seconds <= 0 || std::chrono::steady_clock::now() < end)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -18,11 +18,9 @@ template <typename Request, typename Response>
 class FakeCall final : public CompletionTag {
  public:
   using Writer = grpc::ServerAsyncResponseWriter<Response>;
-  using Requester = std::function<void(grpc::ServerContext*, Request*,
-                                        Writer*, grpc::ServerCompletionQueue*,
-                                        void*)>;
-  using Handler = grpc::Status (FakeQueryService::*)(const Request&,
-                                                     Response*);
+  using Requester = std::function<void(grpc::ServerContext*, Request*, Writer*,
+                                       grpc::ServerCompletionQueue*, void*)>;
+  using Handler = grpc::Status (FakeQueryService::*)(const Request&, Response*);
 
   FakeCall(FakeQueryService* owner, grpc::ServerCompletionQueue* cq,
            const Requester* requester, Handler handler)

@@ -98,10 +98,9 @@ TEST(ReportJsonTest, EscapesStringsAndKeepsTheSchema) {
   EXPECT_DOUBLE_EQ(doc["server"]["ok_per_cpu_s"].GetDouble(), 200);
   EXPECT_DOUBLE_EQ(doc["server"]["cores_busy"].GetDouble(), 0.6);
   EXPECT_EQ(doc["nodes"][0]["samples"].Size(), 1u);
-  for (const char* key :
-       {"requests", "concurrency", "ok", "errors", "wall_s", "qps",
-        "latency_ms", "histogram", "timeline", "nodes", "errors_by_code",
-        "errors_by_message"}) {
+  for (const char* key : {"requests", "concurrency", "ok", "errors", "wall_s",
+                          "qps", "latency_ms", "histogram", "timeline", "nodes",
+                          "errors_by_code", "errors_by_message"}) {
     EXPECT_TRUE(doc.HasMember(key)) << key;
   }
   for (const char* key : {"p50", "p90", "p99", "p999", "max"}) {

@@ -23,8 +23,8 @@ TEST(SplitWordsTest, SplitsOnWhitespaceAndHonoursQuotes) {
   ASSERT_OK_AND_ASSIGN(
       std::vector<std::string> words,
       SplitWords("  get_by_prefix \"Crescent City\"  'a b' c\\ d --limit 5 "));
-  EXPECT_THAT(words, ElementsAre("get_by_prefix", "Crescent City", "a b",
-                                 "c d", "--limit", "5"));
+  EXPECT_THAT(words, ElementsAre("get_by_prefix", "Crescent City", "a b", "c d",
+                                 "--limit", "5"));
   EXPECT_FALSE(SplitWords("query \"open").ok());
 }
 
