@@ -88,7 +88,7 @@ TEST(FilterCodecTest, ZeroBoundsAndEmptyPrefixArePresent) {
   filter.max_aqi = 0;
   filter.min_aqi = 0;
   filter.from_utc = 0;
-  filter.prefix = "";
+  filter.prefix.emplace();  // empty, but present
   const v1::Filter proto = FilterToProto(filter);
   EXPECT_TRUE(proto.has_min_concentration());
   EXPECT_TRUE(proto.has_max_aqi());
