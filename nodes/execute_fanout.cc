@@ -13,12 +13,13 @@ namespace overlay {
 
 ExecuteFanout::ExecuteFanout(NodeContext* node, grpc::CompletionQueue* cq,
                              v1::ExecuteRequest request, Filter filter,
-                             std::function<void()> done)
+                             std::function<void()> done, Scope scope)
     : node_(node),
       cq_(cq),
       request_(std::move(request)),
       filter_(std::move(filter)),
       done_(std::move(done)),
+      scope_(scope),
       scan_done_(this) {}
 
 ExecuteFanout::~ExecuteFanout() = default;
@@ -28,7 +29,7 @@ void ExecuteFanout::Start() {
   request_.add_path(self);
   // Count everything first so an early completion cannot finish us.
   std::vector<std::string> targets;
-  if (request_.hops_left() > 0) {
+  if (request_.hops_left() > 0 && scope_ != Scope::kLocalOnly) {
     for (const std::string& id : node_->neighbors->ids()) {
       const auto& path = request_.path();
       if (std::find(path.begin(), path.end(), id) == path.end()) {
@@ -36,7 +37,8 @@ void ExecuteFanout::Start() {
       }
     }
   }
-  scanning_ = node_->table != nullptr && !node_->share.empty();
+  scanning_ = node_->table != nullptr && !node_->share.empty() &&
+              scope_ != Scope::kNeighborsOnly;
   outstanding_ = static_cast<int>(targets.size()) + (scanning_ ? 1 : 0);
   if (outstanding_ == 0) {
     done_();

@@ -33,9 +33,12 @@ class ExecuteFanout final : public CompletionTag {
  public:
   // `request.path` is the path up to and including the sender; this node is
   // appended to it before forwarding.
+  // What a fan-out covers: this node's share, its neighbours, or both.
+  enum class Scope { kEverywhere, kLocalOnly, kNeighborsOnly };
   ExecuteFanout(NodeContext* node, grpc::CompletionQueue* cq,
                 v1::ExecuteRequest request, Filter filter,
-                std::function<void()> done);
+                std::function<void()> done,
+                Scope scope = Scope::kEverywhere);
   ~ExecuteFanout();
   ExecuteFanout(const ExecuteFanout&) = delete;
   ExecuteFanout& operator=(const ExecuteFanout&) = delete;
@@ -63,6 +66,7 @@ class ExecuteFanout final : public CompletionTag {
   v1::ExecuteRequest request_;
   const Filter filter_;
   std::function<void()> done_;
+  const Scope scope_;
   Notifier scan_done_;
   int outstanding_ = 0;
   bool scanning_ = false;

@@ -38,6 +38,7 @@ struct NodeContext {
   double load_seconds = 0;
   std::string share;                     // description; empty: no data
   int64_t share_first_day = 0;           // orders shares in results
+  bool owns_first_share = false;         // no share of the config precedes it
   Clock* clock = nullptr;
   ResultStore* results = nullptr;        // rows this node's share matched
   SeenQueries* seen = nullptr;           // dedupe for cyclic overlays

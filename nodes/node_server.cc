@@ -136,6 +136,14 @@ absl::Status NodeServer::Start() {
     context_.load_seconds = (clock->NowNanos() - t0) / 1e9;
     context_.share = self->share->DebugString();
     context_.share_first_day = self->share->FirstDay();
+    context_.owns_first_share = true;
+    for (const ProcessConfig& p : config_.processes) {
+      if (p.id != self->id && p.share &&
+          (p.share->FirstDay() < context_.share_first_day ||
+           (p.share->FirstDay() == context_.share_first_day && p.id < self->id))) {
+        context_.owns_first_share = false;
+      }
+    }
     LOG(INFO) << self->id << ": loaded " << load_stats_.rows << " rows from "
               << load_stats_.files << " files in " << context_.load_seconds
               << " s (" << load_stats_.malformed_rows << " malformed)";

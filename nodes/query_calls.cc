@@ -36,18 +36,46 @@ void QueryCall::OnRequest() {
 
   // kAdmitting: every query is admitted for now; the admission controller
   // will queue here and wake this call through a Notifier.
-  step_ = Step::kFanningOut;
   query_id_ = node_->NextQueryId();
   node_->seen->FirstSighting(query_id_);  // a loop back here is a duplicate
+  filter_ = *std::move(filter);
+  if (request_.limit() > 0 && node_->owns_first_share) {
+    // Results are in share order and this node's share is first: if it
+    // alone fills the limit, the answer is complete without the others.
+    step_ = Step::kScanningFirst;
+    v1::ExecuteRequest execute;
+    execute.set_query_id(query_id_);
+    execute.set_limit(request_.limit());
+    first_share_ = std::make_unique<ExecuteFanout>(
+        node_, cq_, std::move(execute), filter_,
+        [this] { OnFirstShareDone(); }, ExecuteFanout::Scope::kLocalOnly);
+    first_share_->Start();
+    return;
+  }
+  StartFanout(ExecuteFanout::Scope::kEverywhere);
+}
+
+void QueryCall::StartFanout(ExecuteFanout::Scope scope) {
+  step_ = Step::kFanningOut;
   v1::ExecuteRequest execute;
   execute.set_query_id(query_id_);
   *execute.mutable_filter() = request_.filter();
   execute.set_limit(request_.limit());
   execute.set_hops_left(node_->config->strategy.max_hops);
   fanout_ = std::make_unique<ExecuteFanout>(
-      node_, cq_, std::move(execute), *std::move(filter),
-      [this] { OnFanoutDone(); });
+      node_, cq_, std::move(execute), filter_, [this] { OnFanoutDone(); },
+      scope);
   fanout_->Start();
+}
+
+void QueryCall::OnFirstShareDone() {
+  const v1::ExecuteResponse& local = first_share_->response();
+  if (local.hits_size() == 1 && local.hits(0).records() >= request_.limit()) {
+    OnFanoutDone();
+    return;
+  }
+  // Not enough here: ask everyone else; this share's rows are kept.
+  StartFanout(ExecuteFanout::Scope::kNeighborsOnly);
 }
 
 void QueryCall::OnResume(bool ok) {
@@ -56,7 +84,9 @@ void QueryCall::OnResume(bool ok) {
 }
 
 void QueryCall::OnFanoutDone() {
-  v1::ExecuteResponse& merged = fanout_->response();
+  v1::ExecuteResponse merged;
+  if (first_share_ != nullptr) merged = std::move(first_share_->response());
+  if (fanout_ != nullptr) merged.MergeFrom(fanout_->response());
   // Result order: shares by first day (then id), which with contiguous date
   // shares is the data set's own row order.
   std::vector<v1::ShareHit*> hits(merged.mutable_hits()->pointer_begin(),

@@ -38,13 +38,19 @@ class QueryCall final
   void OnResume(bool ok);
 
  private:
-  enum class Step { kAdmitting, kFanningOut };
+  enum class Step { kAdmitting, kScanningFirst, kFanningOut };
+  void StartFanout(ExecuteFanout::Scope scope);
+  // The portal's own share came first and held enough rows for the limit:
+  // no other share can contribute, so none is asked.
+  void OnFirstShareDone();
   void OnFanoutDone();
 
   Step step_ = Step::kAdmitting;
   std::string query_id_;
   int32_t chunk_size_ = 0;
   std::unique_ptr<ExecuteFanout> fanout_;
+  std::unique_ptr<ExecuteFanout> first_share_;  // kScanningFirst
+  Filter filter_;
 };
 
 class ExecuteCall final
