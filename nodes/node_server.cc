@@ -241,7 +241,14 @@ void NodeServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (!started_) {
+    // Start() failed part way: a built server still owns tags on our
+    // queues, so it goes down first and the queues drain before either dies.
+    if (server_) server_->Shutdown();
     if (workers_) workers_->Stop();
+    if (reactor_) {
+      reactor_->ShutdownQueues();
+      reactor_->Join();
+    }
     return;
   }
   LOG(INFO) << context_.self->id << ": shutting down";

@@ -52,6 +52,7 @@ double LatencyHistogram::PercentileMs(double q) const {
   for (int i = 0; i < kBuckets; ++i) {
     seen += snapshot[i];
     if (seen >= rank) {
+      if (i == kBuckets - 1) return MaxMs();  // the open-ended top bucket
       return std::min(BucketUpperNanos(i),
                       static_cast<double>(max_nanos_.load(
                           std::memory_order_relaxed))) /

@@ -27,7 +27,7 @@ class LatencyHistogram final {
   double MaxMs() const;
 
  private:
-  static constexpr int kBuckets = 200;
+  static constexpr int kBuckets = 220;
   static int BucketOf(int64_t nanos);
   static double BucketUpperNanos(int bucket);
 

@@ -14,14 +14,8 @@ CqReactor::CqReactor(grpc::ServerBuilder& builder, int queues) {
 }
 
 CqReactor::~CqReactor() {
-  if (!queues_shut_down_) ShutdownQueues();
+  ShutdownQueues();
   Join();
-  // Drain whatever is left so the queues can be destroyed safely.
-  for (auto& cq : queues_) {
-    void* tag;
-    bool ok;
-    while (cq->Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(false);
-  }
 }
 
 void CqReactor::Start() {
@@ -35,10 +29,21 @@ void CqReactor::ShutdownQueues() {
 }
 
 void CqReactor::Join() {
+  const bool had_threads = !threads_.empty();
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
+  // Never started: drain here, so every queued tag still sees ok == false.
+  if (!had_threads && queues_shut_down_) {
+    for (auto& cq : queues_) {
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) {
+        static_cast<CompletionTag*>(tag)->Proceed(false);
+      }
+    }
+  }
 }
 
 void CqReactor::Drain(grpc::ServerCompletionQueue* cq) {

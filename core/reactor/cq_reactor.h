@@ -25,7 +25,9 @@ class CqReactor final {
  public:
   // Adds `queues` completion queues to the builder (before BuildAndStart).
   CqReactor(grpc::ServerBuilder& builder, int queues);
-  ~CqReactor();  // REQUIRES: Join() has returned, or Start() never ran
+  // Shuts the queues down and joins. REQUIRES: the grpc::Server using the
+  // queues was shut down (and is still alive if Start() never ran).
+  ~CqReactor();
   CqReactor(const CqReactor&) = delete;
   CqReactor& operator=(const CqReactor&) = delete;
 
@@ -35,6 +37,8 @@ class CqReactor final {
   // Starts one drain thread per queue.
   void Start();
   void ShutdownQueues();
+  // Joins the drain threads; if Start() never ran and the queues are shut
+  // down, drains them on the calling thread instead.
   void Join();
 
  private:

@@ -107,7 +107,12 @@ std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id) {
   absl::MutexLock lock(&mu_);
   auto it = plans_.find(query_id);
   if (it == plans_.end()) return nullptr;
-  it->second.last_used_nanos = clock_->NowNanos();
+  const int64_t now = clock_->NowNanos();
+  if (now - it->second.last_used_nanos >= ttl_nanos_) {  // expired, unswept
+    plans_.erase(it);
+    return nullptr;
+  }
+  it->second.last_used_nanos = now;
   return it->second.plan;
 }
 

@@ -26,7 +26,13 @@ std::shared_ptr<const RowList> InMemoryResultStore::Get(
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(query_id);
   if (it == entries_.end()) return nullptr;
-  it->second.last_used_nanos = clock_->NowNanos();
+  const int64_t now = clock_->NowNanos();
+  if (now - it->second.last_used_nanos >= ttl_nanos_) {  // expired, unswept
+    bytes_ -= it->second.rows->capacity() * sizeof(uint32_t);
+    entries_.erase(it);
+    return nullptr;
+  }
+  it->second.last_used_nanos = now;
   return it->second.rows;
 }
 
@@ -83,7 +89,13 @@ SeenQueries::SeenQueries(Clock* clock, int64_t ttl_nanos)
 bool SeenQueries::FirstSighting(const std::string& query_id) {
   const int64_t now = clock_->NowNanos();
   absl::MutexLock lock(&mu_);
-  return seen_.try_emplace(query_id, now).second;
+  auto [it, inserted] = seen_.try_emplace(query_id, now);
+  if (inserted) return true;
+  if (now - it->second >= ttl_nanos_) {  // expired but not yet swept
+    it->second = now;
+    return true;
+  }
+  return false;
 }
 
 int SeenQueries::ExpireOld() {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,19 @@ absl::StatusOr<int64_t> ParseInt(const std::string& flag,
         absl::StrCat(flag, ": not an integer: '", text, "'"));
   }
   return value;
+}
+
+// For the int32 fields of the request: wider values are an error, never
+// wrapped.
+absl::StatusOr<int32_t> ParseInt32(const std::string& flag,
+                                   const std::string& text) {
+  ASSIGN_OR_RETURN(int64_t value, ParseInt(flag, text));
+  if (value < std::numeric_limits<int32_t>::min() ||
+      value > std::numeric_limits<int32_t>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": out of range: ", value));
+  }
+  return static_cast<int32_t>(value);
 }
 
 absl::Status AddParameters(const std::string& text, v1::Filter* filter) {
@@ -139,15 +153,15 @@ absl::StatusOr<v1::QueryRequest> ParseQueryWords(
       ASSIGN_OR_RETURN(double v, ParseDouble(flag, value));
       filter->set_max_concentration(v);
     } else if (is_query && flag == "--aqi-min") {
-      ASSIGN_OR_RETURN(int64_t v, ParseInt(flag, value));
-      filter->set_min_aqi(static_cast<int32_t>(v));
+      ASSIGN_OR_RETURN(int32_t v, ParseInt32(flag, value));
+      filter->set_min_aqi(v);
     } else if (is_query && flag == "--aqi-max") {
-      ASSIGN_OR_RETURN(int64_t v, ParseInt(flag, value));
-      filter->set_max_aqi(static_cast<int32_t>(v));
+      ASSIGN_OR_RETURN(int32_t v, ParseInt32(flag, value));
+      filter->set_max_aqi(v);
     } else if (is_query && flag == "--category") {
       for (absl::string_view c : absl::StrSplit(value, ',', absl::SkipEmpty())) {
-        ASSIGN_OR_RETURN(int64_t v, ParseInt(flag, std::string(c)));
-        filter->add_categories(static_cast<int32_t>(v));
+        ASSIGN_OR_RETURN(int32_t v, ParseInt32(flag, std::string(c)));
+        filter->add_categories(v);
       }
     } else if (is_query && flag == "--from") {
       ASSIGN_OR_RETURN(int64_t t, ParseTime(flag, value, false));
