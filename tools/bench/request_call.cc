@@ -38,7 +38,12 @@ void RequestCall::Start() {
 
 void RequestCall::StartQuery() {
   state_ = State::kQuery;
-  query_reader_ = stub_->PrepareAsyncQuery(NewContext(), *request_, setup_->cq);
+  // Chunk 0 comes inline when the portal holds it, as overlay_client asks;
+  // --no-chunks times Query alone, so it asks for no records at all.
+  query_request_ = *request_;
+  query_request_.set_inline_first_chunk(setup_->fetch_chunks);
+  query_reader_ =
+      stub_->PrepareAsyncQuery(NewContext(), query_request_, setup_->cq);
   query_reader_->StartCall();
   query_reader_->Finish(&query_, &status_, this);
 }
@@ -121,8 +126,15 @@ void RequestCall::OnQuery(bool ok) {
   bytes_ += static_cast<int64_t>(query_.ByteSizeLong());
   if (setup_->fetch_chunks && query_.total_chunks() > 0) {
     next_chunk_ = 0;
-    StartChunk();
-    return;
+    if (query_.has_first_chunk()) {  // chunk 0 came inline with the answer
+      records_ += query_.first_chunk().records().utc_seconds_size();
+      ++chunks_;
+      next_chunk_ = 1;
+    }
+    if (next_chunk_ < query_.total_chunks()) {
+      StartChunk();
+      return;
+    }
   }
   end_ns_ = now;
   if (query_.query_id().empty()) {

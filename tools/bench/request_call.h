@@ -95,6 +95,7 @@ class RequestCall final : public CompletionTag {
 
   std::unique_ptr<grpc::ClientContext> context_;
   grpc::Status status_;
+  v1::QueryRequest query_request_;
   v1::QueryResponse query_;
   v1::ChunkRequest chunk_request_;
   v1::ChunkResponse chunk_;
