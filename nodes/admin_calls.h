@@ -14,13 +14,13 @@
 namespace overlay {
 
 class ReleaseCall final
-    : public UnaryCall<ReleaseCall, v1::QueryService::AsyncService,
+    : public UnaryCall<ReleaseCall, QueryAsyncService,
                        v1::ReleaseRequest, v1::ReleaseResponse,
                        RpcKind::kRelease> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::QueryService::AsyncService::RequestRelease;
-  static v1::QueryService::AsyncService* service(NodeContext* node) {
+      &QueryAsyncService::RequestRelease;
+  static QueryAsyncService* service(NodeContext* node) {
     return node->query_service;
   }
   ReleaseCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
@@ -44,13 +44,13 @@ class ReleaseResultCall final
 };
 
 class MetricsCall final
-    : public UnaryCall<MetricsCall, v1::QueryService::AsyncService,
+    : public UnaryCall<MetricsCall, QueryAsyncService,
                        v1::MetricsRequest, v1::MetricsResponse,
                        RpcKind::kGetMetrics> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::QueryService::AsyncService::RequestGetMetrics;
-  static v1::QueryService::AsyncService* service(NodeContext* node) {
+      &QueryAsyncService::RequestGetMetrics;
+  static QueryAsyncService* service(NodeContext* node) {
     return node->query_service;
   }
   MetricsCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
@@ -59,13 +59,13 @@ class MetricsCall final
 };
 
 class ShutdownCall final
-    : public UnaryCall<ShutdownCall, v1::QueryService::AsyncService,
+    : public UnaryCall<ShutdownCall, QueryAsyncService,
                        v1::ShutdownRequest, v1::ShutdownResponse,
                        RpcKind::kShutdown> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::QueryService::AsyncService::RequestShutdown;
-  static v1::QueryService::AsyncService* service(NodeContext* node) {
+      &QueryAsyncService::RequestShutdown;
+  static QueryAsyncService* service(NodeContext* node) {
     return node->query_service;
   }
   ShutdownCall(NodeContext* node, grpc::ServerCompletionQueue* cq)

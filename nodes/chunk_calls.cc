@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/wire/chunk_codec.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 #include "glog/logging.h"
 
 namespace overlay {
@@ -41,7 +43,8 @@ void SendAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,
 }
 
 // Fetches chunk `index` of `plan` from its owner and completes the plan's
-// slot, waking whoever waits for it.
+// slot, waking whoever waits for it. The reply is taken as FetchResponseRaw:
+// its records stay serialized, ready to relay.
 void FetchChunk(NodeContext* node, grpc::CompletionQueue* cq,
                 std::shared_ptr<QueryPlan> plan, int32_t index) {
   const Segment& segment = plan->SegmentOf(index);
@@ -55,18 +58,49 @@ void FetchChunk(NodeContext* node, grpc::CompletionQueue* cq,
   request.set_count(plan->RecordsIn(index));
   const std::string next_hop =
       segment.route.size() > 1 ? segment.route[1] : segment.node_id;
-  SendAlongRoute<v1::FetchRequest, v1::FetchResponse>(
-      node, cq, next_hop, request, &v1::PeerService::Stub::PrepareAsyncFetch,
-      [node, plan, index, next_hop](PeerCall<v1::FetchResponse>* call) {
-        node->neighbors->RecordCall(next_hop, call->status);
-        auto fetched = std::make_shared<FetchedChunk>();
-        fetched->status = call->status;
-        if (call->status.ok()) {
-          fetched->chunk = std::move(*call->response.mutable_records());
-        }
-        delete call;
-        plan->Complete(index, std::move(fetched));
-      });
+  auto done = [node, plan, index,
+               next_hop](PeerCall<grpc::ByteBuffer>* call) {
+    node->neighbors->RecordCall(next_hop, call->status);
+    auto fetched = std::make_shared<FetchedChunk>();
+    fetched->status = call->status;
+    if (call->status.ok()) {
+      v1::FetchResponseRaw raw;
+      if (grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                   v1::FetchResponseRaw>(&call->response,
+                                                         &raw)
+              .ok()) {
+        fetched->records = std::move(*raw.mutable_records());
+      } else {
+        fetched->status = grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                       "unreadable Fetch reply from " +
+                                           next_hop);
+      }
+    }
+    delete call;
+    plan->Complete(index, std::move(fetched));
+  };
+  grpc::GenericStub* stub = node->neighbors->Generic(next_hop);
+  PeerCall<grpc::ByteBuffer>* call =
+      node->NewPeerCall<grpc::ByteBuffer>(std::move(done));
+  if (call == nullptr || stub == nullptr) {
+    if (call == nullptr) {
+      call = new PeerCall<grpc::ByteBuffer>(std::move(done));
+      call->status =
+          grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is shutting down");
+    } else {
+      call->status = grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          absl::StrCat("route names '", next_hop, "', not a neighbour"));
+    }
+    call->Proceed(true);
+    return;
+  }
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::FetchRequest>(
+      request, &bytes, &own_buffer);
+  call->context.set_deadline(node->NeighborDeadline());
+  call->StartGeneric(stub, "/overlay.v1.PeerService/Fetch", bytes, cq);
 }
 
 }  // namespace
@@ -107,35 +141,53 @@ grpc::Status EncodeLocalSlice(NodeContext* node, const std::string& query_id,
 }
 
 void GetChunkCall::OnRequest() {
-  plan_ = node_->plans->Find(request_.query_id());
+  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ChunkRequest>(
+           &request_, &chunk_request_)
+           .ok()) {
+    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "unreadable ChunkRequest"));
+    return;
+  }
+  plan_ = node_->plans->Find(chunk_request_.query_id());
   if (plan_ == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                      absl::StrCat("unknown query id '", request_.query_id(),
+                      absl::StrCat("unknown query id '",
+                                   chunk_request_.query_id(),
                                    "' (never issued, released or expired)")));
     return;
   }
-  const int32_t index = request_.chunk_index();
+  const int32_t index = chunk_request_.chunk_index();
   if (index < 0 || index >= plan_->total_chunks()) {
     Fail(grpc::Status(
         grpc::StatusCode::OUT_OF_RANGE,
         absl::StrCat("chunk index ", index, " out of range: query '",
-                     request_.query_id(), "' has ", plan_->total_chunks(),
-                     " chunks")));
+                     chunk_request_.query_id(), "' has ",
+                     plan_->total_chunks(), " chunks")));
     return;
   }
   StartPrefetch(node_, cq_, plan_, index + 1);
   const Segment& segment = plan_->SegmentOf(index);
   if (segment.node_id == node_->self->id) {
-    v1::RecordChunk records;
+    v1::ChunkResponse response;
     grpc::Status status =
         EncodeLocalSlice(node_, plan_->query_id(),
                          plan_->OffsetInSegment(index),
-                         plan_->RecordsIn(index), &records);
+                         plan_->RecordsIn(index), response.mutable_records());
     if (!status.ok()) {
       Fail(status);
       return;
     }
-    ReplyWith(records);
+    response.set_query_id(plan_->query_id());
+    response.set_chunk_index(index);
+    response.set_total_chunks(plan_->total_chunks());
+    response.set_first_record(segment.first_record +
+                              plan_->OffsetInSegment(index));
+    grpc::ByteBuffer bytes;
+    bool own_buffer = false;
+    (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ChunkResponse>(
+        response, &bytes, &own_buffer);
+    node_->metrics->Add(node_->metrics->chunks_served);
+    Reply(bytes);
     return;
   }
   TakeOrWait();
@@ -151,13 +203,13 @@ void GetChunkCall::OnResume(bool ok) {
 
 void GetChunkCall::TakeOrWait() {
   std::shared_ptr<const FetchedChunk> fetched;
-  const int32_t index = request_.chunk_index();
+  const int32_t index = chunk_request_.chunk_index();
   switch (plan_->TakeOrWait(index, &chunk_ready_, cq_, &fetched)) {
     case QueryPlan::Slot::kReady:
       if (!fetched->status.ok()) {
         Fail(fetched->status);
       } else {
-        ReplyWith(fetched->chunk);
+        ReplyWithSerialized(fetched->records);
       }
       return;
     case QueryPlan::Slot::kMustFetch:
@@ -168,17 +220,22 @@ void GetChunkCall::TakeOrWait() {
   }
 }
 
-void GetChunkCall::ReplyWith(const v1::RecordChunk& records) {
-  v1::ChunkResponse response;
+void GetChunkCall::ReplyWithSerialized(const std::string& records) {
+  const int32_t index = chunk_request_.chunk_index();
+  v1::ChunkResponseRaw response;
   response.set_query_id(plan_->query_id());
-  response.set_chunk_index(request_.chunk_index());
+  response.set_chunk_index(index);
   response.set_total_chunks(plan_->total_chunks());
-  const Segment& segment = plan_->SegmentOf(request_.chunk_index());
+  const Segment& segment = plan_->SegmentOf(index);
   response.set_first_record(segment.first_record +
-                            plan_->OffsetInSegment(request_.chunk_index()));
-  *response.mutable_records() = records;
+                            plan_->OffsetInSegment(index));
+  response.set_records(records);
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ChunkResponseRaw>(
+      response, &bytes, &own_buffer);
   node_->metrics->Add(node_->metrics->chunks_served);
-  Reply(response);
+  Reply(bytes);
 }
 
 void FetchCall::OnRequest() {

@@ -31,14 +31,15 @@ grpc::Status EncodeLocalSlice(NodeContext* node, const std::string& query_id,
                               int64_t offset, int64_t count,
                               v1::RecordChunk* chunk);
 
+// Served raw: the request is parsed here, and a relayed chunk goes back as
+// the bytes its owner sent (ChunkResponseRaw), never parsed.
 class GetChunkCall final
-    : public UnaryCall<GetChunkCall, v1::QueryService::AsyncService,
-                       v1::ChunkRequest, v1::ChunkResponse,
-                       RpcKind::kGetChunk> {
+    : public UnaryCall<GetChunkCall, QueryAsyncService, grpc::ByteBuffer,
+                       grpc::ByteBuffer, RpcKind::kGetChunk> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::QueryService::AsyncService::RequestGetChunk;
-  static v1::QueryService::AsyncService* service(NodeContext* node) {
+      &QueryAsyncService::RequestGetChunk;
+  static QueryAsyncService* service(NodeContext* node) {
     return node->query_service;
   }
   GetChunkCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
@@ -50,8 +51,10 @@ class GetChunkCall final
 
  private:
   void TakeOrWait();
-  void ReplyWith(const v1::RecordChunk& records);
+  // Replies with chunk `index` whose records are already serialized.
+  void ReplyWithSerialized(const std::string& records);
 
+  v1::ChunkRequest chunk_request_;
   std::shared_ptr<QueryPlan> plan_;
   Notifier chunk_ready_;
 };

@@ -30,6 +30,15 @@
 
 namespace overlay {
 
+// QueryService with GetChunk served raw (grpc::ByteBuffer in and out), so
+// a chunk relayed from its owner is never parsed by the portal.
+using QueryAsyncService = v1::QueryService::WithAsyncMethod_Query<
+    v1::QueryService::WithRawMethod_GetChunk<
+        v1::QueryService::WithAsyncMethod_Release<
+            v1::QueryService::WithAsyncMethod_GetMetrics<
+                v1::QueryService::WithAsyncMethod_Shutdown<
+                    v1::QueryService::Service>>>>>;
+
 struct NodeContext {
   const OverlayConfig* config = nullptr;
   const ProcessConfig* self = nullptr;
@@ -47,7 +56,7 @@ struct NodeContext {
   WorkerPool* workers = nullptr;
   InflightGate* gate = nullptr;
   NodeMetrics* metrics = nullptr;
-  v1::QueryService::AsyncService* query_service = nullptr;
+  QueryAsyncService* query_service = nullptr;
   v1::PeerService::AsyncService* peer_service = nullptr;
   grpc::health::v1::Health::AsyncService* health_service = nullptr;
   int64_t start_nanos = 0;

@@ -84,7 +84,7 @@ class NodeServer final {
   std::unique_ptr<QueryRegistry> plans_;
   std::unique_ptr<NeighborTable> neighbors_;
   std::unique_ptr<WorkerPool> workers_;
-  v1::QueryService::AsyncService query_service_;
+  QueryAsyncService query_service_;
   v1::PeerService::AsyncService peer_service_;
   grpc::health::v1::Health::AsyncService health_service_;
   std::unique_ptr<CqReactor> reactor_;

@@ -23,12 +23,12 @@
 namespace overlay {
 
 class QueryCall final
-    : public UnaryCall<QueryCall, v1::QueryService::AsyncService,
+    : public UnaryCall<QueryCall, QueryAsyncService,
                        v1::QueryRequest, v1::QueryResponse, RpcKind::kQuery> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::QueryService::AsyncService::RequestQuery;
-  static v1::QueryService::AsyncService* service(NodeContext* node) {
+      &QueryAsyncService::RequestQuery;
+  static QueryAsyncService* service(NodeContext* node) {
     return node->query_service;
   }
   QueryCall(NodeContext* node, grpc::ServerCompletionQueue* cq)

@@ -19,11 +19,19 @@
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/async_unary_call.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include "core/reactor/completion_tag.h"
 #include "nodes/node_context.h"
 
 namespace overlay {
+
+inline size_t WireSize(const google::protobuf::MessageLite& message) {
+  return message.ByteSizeLong();
+}
+inline size_t WireSize(const grpc::ByteBuffer& buffer) {
+  return buffer.Length();
+}
 
 template <typename Derived, typename Service, typename Request,
           typename Response, RpcKind kKind>
@@ -81,7 +89,7 @@ class UnaryCall : public CompletionTag {
 
   void Reply(const Response& response) {
     Finish();
-    node_->metrics->Add(node_->metrics->bytes_out, response.ByteSizeLong());
+    node_->metrics->Add(node_->metrics->bytes_out, WireSize(response));
     responder_.Finish(response, grpc::Status::OK, this);
   }
   void Fail(const grpc::Status& status) {
@@ -113,7 +121,7 @@ class UnaryCall : public CompletionTag {
     state_ = State::kFinishing;
     node_->metrics->LatencyOf(kKind).Record(node_->clock->NowNanos() -
                                             start_nanos_);
-    node_->metrics->Add(node_->metrics->bytes_in, request_.ByteSizeLong());
+    node_->metrics->Add(node_->metrics->bytes_in, WireSize(request_));
   }
 
   State state_ = State::kAwaitingRequest;

@@ -20,6 +20,7 @@ NeighborTable::NeighborTable(const std::vector<Neighbor>& neighbors) {
     entry.channel = grpc::CreateCustomChannel(
         neighbor.address, grpc::InsecureChannelCredentials(), args);
     entry.stub = v1::PeerService::NewStub(entry.channel);
+    entry.generic = std::make_unique<grpc::GenericStub>(entry.channel);
     ids_.push_back(neighbor.id);
     entries_.push_back(std::move(entry));
     NeighborStats stats;
@@ -32,6 +33,13 @@ NeighborTable::NeighborTable(const std::vector<Neighbor>& neighbors) {
 v1::PeerService::Stub* NeighborTable::Stub(const std::string& id) const {
   for (size_t i = 0; i < ids_.size(); ++i) {
     if (ids_[i] == id) return entries_[i].stub.get();
+  }
+  return nullptr;
+}
+
+grpc::GenericStub* NeighborTable::Generic(const std::string& id) const {
+  for (size_t i = 0; i < ids_.size(); ++i) {
+    if (ids_[i] == id) return entries_[i].generic.get();
   }
   return nullptr;
 }

@@ -9,6 +9,7 @@
 #define OVERLAY_CORE_FANOUT_NEIGHBOR_TABLE_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/status.h>
 
 #include <cstdint>
@@ -44,6 +45,8 @@ class NeighborTable final {
   const std::vector<std::string>& ids() const { return ids_; }
   // Null if `id` is not a neighbour.
   v1::PeerService::Stub* Stub(const std::string& id) const;
+  // The same channel without generated types, for relaying bytes.
+  grpc::GenericStub* Generic(const std::string& id) const;
   void RecordCall(const std::string& id, const grpc::Status& status);
   std::vector<NeighborStats> Stats() const;
 
@@ -52,6 +55,7 @@ class NeighborTable final {
     std::string address;
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<v1::PeerService::Stub> stub;
+    std::unique_ptr<grpc::GenericStub> generic;
   };
   std::vector<std::string> ids_;
   std::vector<Entry> entries_;  // parallel to ids_

@@ -15,6 +15,8 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/completion_queue.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/async_unary_call.h>
 
 #include <functional>
@@ -42,6 +44,16 @@ class PeerCall final : public CompletionTag {
   void Start(PrepareMethod<Stub, Request> prepare, Stub* stub,
              const Request& request, grpc::CompletionQueue* cq) {
     reader_ = (stub->*prepare)(&context, request, cq);
+    reader_->StartCall();
+    reader_->Finish(&response, &status, this);
+  }
+
+  // For Response = grpc::ByteBuffer: a call through a generic stub, whose
+  // reply is left serialized.
+  void StartGeneric(grpc::GenericStub* stub, const std::string& method,
+                    const grpc::ByteBuffer& request,
+                    grpc::CompletionQueue* cq) {
+    reader_ = stub->PrepareUnaryCall(&context, method, request, cq);
     reader_->StartCall();
     reader_->Finish(&response, &status, this);
   }

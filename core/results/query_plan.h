@@ -40,10 +40,12 @@ struct Segment {
   int32_t chunks = 0;
 };
 
-// A fetched chunk, or why it could not be fetched.
+// A fetched chunk, or why it could not be fetched. The records stay in
+// their wire form (a serialized overlay.v1.RecordChunk): the portal relays
+// them as they came.
 struct FetchedChunk {
   grpc::Status status;
-  v1::RecordChunk chunk;
+  std::string records;
 };
 
 class QueryPlan final {

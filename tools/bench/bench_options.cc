@@ -15,6 +15,8 @@ absl::string_view RpcKindName(RpcKind kind) {
       return "query";
     case RpcKind::kMetrics:
       return "metrics";
+    case RpcKind::kHealth:
+      return "health";
   }
   return "unknown";
 }
@@ -22,8 +24,9 @@ absl::string_view RpcKindName(RpcKind kind) {
 absl::StatusOr<RpcKind> ParseRpcKind(absl::string_view name) {
   if (name == "query") return RpcKind::kQuery;
   if (name == "metrics" || name == "GetMetrics") return RpcKind::kMetrics;
-  return absl::InvalidArgumentError(
-      absl::StrCat("rpc: unknown '", name, "'; known: query, metrics"));
+  if (name == "health" || name == "Check") return RpcKind::kHealth;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "rpc: unknown '", name, "'; known: query, metrics, health"));
 }
 
 int64_t PlannedRequests(const BenchOptions& options) {

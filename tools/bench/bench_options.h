@@ -24,6 +24,7 @@ namespace overlay::bench {
 enum class RpcKind {
   kQuery,    // Query, then GetChunk 0..n-1 (unless !fetch_chunks), Release
   kMetrics,  // one trivial GetMetrics: measures the client and transport
+  kHealth,   // one grpc.health.v1 Check: the cheapest call a node serves
 };
 absl::string_view RpcKindName(RpcKind kind);  // "query", "metrics"
 absl::StatusOr<RpcKind> ParseRpcKind(absl::string_view name);

@@ -174,8 +174,10 @@ class LoadDriver::Phase final : public RequestListener {
         driver_->workload_.Entry(index, options.seed).request;
     const int64_t start_ns =
         spec_.rate > 0 ? DueNanos(index) : RequestCall::NowNanos();
-    auto* call = new RequestCall(
-        &setups_[queue], driver_->stubs_[channel].get(), &request, start_ns);
+    auto* call = new RequestCall(&setups_[queue],
+                                 driver_->stubs_[channel].get(),
+                                 driver_->health_stubs_[channel].get(),
+                                 &request, start_ns);
     call->Start();  // owned by its queue from here on
   }
 
@@ -231,6 +233,8 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Workload& workload)
     channels_.push_back(grpc::CreateCustomChannel(
         options_.target, grpc::InsecureChannelCredentials(), args));
     stubs_.push_back(v1::QueryService::NewStub(channels_.back()));
+    health_stubs_.push_back(
+        grpc::health::v1::Health::NewStub(channels_.back()));
   }
   for (int i = 0; i < options_.cq_threads; ++i) {
     queues_.push_back(std::make_unique<grpc::CompletionQueue>());

@@ -30,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "protos/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/run_stats.h"
@@ -76,6 +77,7 @@ class LoadDriver final {
   const Workload& workload_;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs_;
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs_;
   std::vector<std::unique_ptr<grpc::CompletionQueue>> queues_;
   std::vector<std::thread> threads_;
 };

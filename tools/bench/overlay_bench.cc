@@ -68,7 +68,8 @@ ABSL_FLAG(bool, no_chunks, false,
           "time Query alone: no GetChunk (Release is still sent)");
 ABSL_FLAG(std::string, rpc, "query",
           "query: Query + GetChunk... + Release; metrics: one trivial "
-          "GetMetrics (measures the client)");
+          "GetMetrics; health: one grpc.health.v1 Check (the cheapest call, "
+          "to measure the client)");
 ABSL_FLAG(int32_t, channels, 4, "gRPC channels (TCP connections)");
 ABSL_FLAG(int32_t, cq_threads, 2, "completion queues, one thread each");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the weighted query mix");
@@ -137,7 +138,7 @@ int Main(int argc, char** argv) {
                    "[--config F | --target host:port] [--requests N] "
                    "[--concurrency C] [--duration S] [--rate R] [--query "
                    "\"WORDS\" | --query-file F] [--no-chunks] [--rpc "
-                   "query|metrics] [--json F] [--svg F]\n\nFlags may be "
+                   "query|metrics|health] [--json F] [--svg F]\n\nFlags may be "
                    "spelled with '-' or '_' (--no-chunks, --no_chunks).\n"
                    "Latency percentiles are of successful requests only.\n"
                    "\nquery words:\n",

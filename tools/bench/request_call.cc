@@ -8,8 +8,13 @@
 namespace overlay::bench {
 
 RequestCall::RequestCall(const CallSetup* setup, v1::QueryService::Stub* stub,
+                         grpc::health::v1::Health::Stub* health_stub,
                          const v1::QueryRequest* request, int64_t start_ns)
-    : setup_(setup), stub_(stub), request_(request), start_ns_(start_ns) {}
+    : setup_(setup),
+      stub_(stub),
+      health_stub_(health_stub),
+      request_(request),
+      start_ns_(start_ns) {}
 
 int64_t RequestCall::NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -31,6 +36,8 @@ void RequestCall::Start() {
   issued_ns_ = NowNanos();
   if (setup_->rpc == RpcKind::kMetrics) {
     StartMetrics();
+  } else if (setup_->rpc == RpcKind::kHealth) {
+    StartHealth();
   } else {
     StartQuery();
   }
@@ -77,6 +84,27 @@ void RequestCall::StartMetrics() {
   metrics_reader_->Finish(&metrics_, &status_, this);
 }
 
+void RequestCall::StartHealth() {
+  state_ = State::kHealth;
+  health_reader_ = health_stub_->PrepareAsyncCheck(
+      NewContext(), grpc::health::v1::HealthCheckRequest(), setup_->cq);
+  health_reader_->StartCall();
+  health_reader_->Finish(&health_, &status_, this);
+}
+
+void RequestCall::OnHealth(bool ok) {
+  if (!status_.ok()) {
+    Fail("Check", status_);
+  } else if (health_.status() !=
+             grpc::health::v1::HealthCheckResponse::SERVING) {
+    Fail("Check", grpc::Status(grpc::StatusCode::UNAVAILABLE, "not serving"));
+  } else {
+    end_ns_ = NowNanos();
+    bytes_ += static_cast<int64_t>(health_.ByteSizeLong());
+  }
+  Complete();
+}
+
 void RequestCall::Proceed(bool ok) {
   if (!lag_recorded_) {
     lag_recorded_ = true;
@@ -102,6 +130,9 @@ void RequestCall::Proceed(bool ok) {
       break;
     case State::kMetrics:
       OnMetrics(ok);
+      break;
+    case State::kHealth:
+      OnHealth(ok);
       break;
   }
 }

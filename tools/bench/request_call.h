@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "core/reactor/completion_tag.h"
+#include "protos/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/run_stats.h"
@@ -53,6 +54,7 @@ class RequestCall final : public CompletionTag {
   // `start_ns`: when the request counts as started (its scheduled time in
   // an open loop, now otherwise); latency is measured from it.
   RequestCall(const CallSetup* setup, v1::QueryService::Stub* stub,
+              grpc::health::v1::Health::Stub* health_stub,
               const v1::QueryRequest* request, int64_t start_ns);
   RequestCall(const RequestCall&) = delete;
   RequestCall& operator=(const RequestCall&) = delete;
@@ -66,7 +68,7 @@ class RequestCall final : public CompletionTag {
   static int64_t NowNanos();
 
  private:
-  enum class State { kQuery, kChunk, kRelease, kMetrics };
+  enum class State { kQuery, kChunk, kRelease, kMetrics, kHealth };
 
   ~RequestCall() = default;  // only via Complete()
   grpc::ClientContext* NewContext();
@@ -78,6 +80,8 @@ class RequestCall final : public CompletionTag {
   void OnChunk(bool ok);
   void OnRelease(bool ok);
   void OnMetrics(bool ok);
+  void StartHealth();
+  void OnHealth(bool ok);
   // Remembers the first failure; the request's latency ends now.
   void Fail(const char* rpc, const grpc::Status& status);
   // Records the outcome, deletes this, tells the listener.
@@ -85,6 +89,11 @@ class RequestCall final : public CompletionTag {
 
   const CallSetup* const setup_;
   v1::QueryService::Stub* const stub_;
+  grpc::health::v1::Health::Stub* const health_stub_;
+  grpc::health::v1::HealthCheckResponse health_;
+  std::unique_ptr<
+      grpc::ClientAsyncResponseReader<grpc::health::v1::HealthCheckResponse>>
+      health_reader_;
   const v1::QueryRequest* const request_;
   const int64_t start_ns_;    // latency origin (scheduled or actual)
   int64_t issued_ns_ = 0;     // when Start() ran

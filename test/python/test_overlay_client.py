@@ -1,0 +1,622 @@
+#!/usr/bin/python3
+# Copyright 2026 The overlay Authors.
+"""Tests of tools/overlay_client.py against an in-process fake
+QueryService: the client runs as a subprocess, as a user would run it.
+
+  /usr/bin/python3 test/python/test_overlay_client.py [STUBS_DIR] [unittest args]
+
+STUBS_DIR (or $OVERLAY_PY_STUBS) holds protos/overlay_pb2.py, built by the
+proto_python target. When the C++ client is found ($OVERLAY_CPP_CLIENT, else
+<stubs>/../bin/overlay_client) the two clients' outputs are also compared.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+from concurrent import futures
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CLIENT = os.path.join(REPO, "tools", "overlay_client.py")
+
+if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+    STUBS = os.path.abspath(sys.argv.pop(1))
+else:
+    STUBS = os.path.abspath(os.environ.get(
+        "OVERLAY_PY_STUBS", os.path.join(REPO, "build", "python")))
+if not os.path.isfile(os.path.join(STUBS, "protos", "overlay_pb2.py")):
+    sys.stderr.write("no stubs in %s: build the proto_python target and pass "
+                     "the dir as argv[1] or $OVERLAY_PY_STUBS\n" % STUBS)
+    sys.exit(1)
+sys.path.insert(0, STUBS)
+sys.path.insert(0, os.path.join(REPO, "tools"))
+
+import grpc  # noqa: E402
+from protos import health_pb2, health_pb2_grpc  # noqa: E402
+from protos import overlay_pb2 as pb  # noqa: E402
+from protos import overlay_pb2_grpc as pb_grpc  # noqa: E402
+import overlay_client  # noqa: E402
+
+CPP_CLIENT = os.environ.get(
+    "OVERLAY_CPP_CLIENT",
+    os.path.join(os.path.dirname(STUBS), "bin", "overlay_client"))
+
+RECORD_KEYS = ["latitude", "longitude", "utc", "parameter", "concentration",
+               "unit", "raw_concentration", "aqi", "category", "site_name",
+               "agency", "aqs_id", "full_aqs_id"]
+
+TRICKY_NAME = 'Big Bend, Fire ""Lookout"" Tower'
+CHUNK_SIZE = 3
+T0 = 1597021200  # 2020-08-10T01:00
+
+SITES = [
+    dict(latitude=41.75613, longitude=-124.20347, site_name="Crescent City",
+         agency="North Coast Unified AQMD", aqs_id="060150007",
+         full_aqs_id="840060150007"),
+    dict(latitude=29.30278, longitude=-103.17778, site_name=TRICKY_NAME,
+         agency="Agencia Ñandú \\ Parks", aqs_id="480430101",
+         full_aqs_id="840480430101"),
+    dict(latitude=40.0, longitude=-120.5, site_name="Plain Site",
+         agency="Test Agency", aqs_id="000000001",
+         full_aqs_id="840000000001"),
+]
+
+
+def make_records(count):
+    """`count` deterministic records (dicts with the client's JSON keys);
+    some values are missing (None)."""
+    params = [("PM2.5", "UG/M3"), ("OZONE", "PPB"), ("CO", "PPM"),
+              ("PM10", "UG/M3")]
+    records = []
+    for i in range(count):
+        site = SITES[i % len(SITES)]
+        param, unit = params[i % len(params)]
+        conc = [17.3, 62.0, 0.0001, 1e6, 5.5, -0.5, 12.25][i % 7]
+        record = dict(site)
+        record.update(
+            utc=T0 + 3600 * i, parameter=param, unit=unit,
+            concentration=None if i % 5 == 1 else conc,
+            raw_concentration=None if i % 4 == 2 else conc + 0.7,
+            aqi=None if i % 3 == 2 else 10 * i + 2,
+            category=None if i % 3 == 2 else 1 + i % 6)
+        records.append(record)
+    return records
+
+
+def encode_chunk(records):
+    """A RecordChunk with chunk-local dictionaries, in first-use order."""
+    chunk = pb.RecordChunk()
+    site_index, param_index, unit_index = {}, {}, {}
+
+    def index_of(table, key, add):
+        if key not in table:
+            table[key] = len(table)
+            add(key)
+        return table[key]
+
+    for r in records:
+        site_key = tuple(r[k] for k in ("latitude", "longitude", "site_name",
+                                        "agency", "aqs_id", "full_aqs_id"))
+        s = index_of(site_index, site_key,
+                     lambda k: chunk.sites.add(**dict(zip(
+                         ("latitude", "longitude", "site_name", "agency",
+                          "aqs_id", "full_aqs_id"), k))))
+        p = index_of(param_index, r["parameter"], chunk.parameter_names.append)
+        u = index_of(unit_index, r["unit"], chunk.unit_names.append)
+        missing = 0
+        if r["concentration"] is None:
+            missing |= pb.RecordChunk.MISSING_CONCENTRATION
+        if r["raw_concentration"] is None:
+            missing |= pb.RecordChunk.MISSING_RAW_CONCENTRATION
+        if r["aqi"] is None:
+            missing |= pb.RecordChunk.MISSING_AQI
+        if r["category"] is None:
+            missing |= pb.RecordChunk.MISSING_CATEGORY
+        chunk.site.append(s)
+        chunk.utc_seconds.append(r["utc"])
+        chunk.parameter.append(p)
+        chunk.concentration.append(r["concentration"] or 0.0)
+        chunk.unit.append(u)
+        chunk.raw_concentration.append(r["raw_concentration"] or 0.0)
+        chunk.aqi.append(r["aqi"] or 0)
+        chunk.category.append(r["category"] or 0)
+        chunk.missing.append(missing)
+    return chunk
+
+
+class FakeQueryService(pb_grpc.QueryServiceServicer):
+    """Answers every query with `make_records(7)` in chunks of 3 (25 records
+    for client id "many"). Special client ids: "short" claims one record
+    more than it sends; "corrupt" sends a chunk 1 with a short column;
+    "expire" fails GetChunk with NOT_FOUND. Keys "nope" → NOT_FOUND."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.inline = False  # honour inline_first_chunk
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.queries = []
+            self.chunk_calls = []
+            self.releases = []
+            self.shutdowns = 0
+            self.results = {}
+            self.next_id = 1
+
+    def Query(self, request, context):
+        if "nope" in request.filter.site_keys:
+            context.abort(grpc.StatusCode.NOT_FOUND, "no site 'nope'")
+        with self.lock:
+            self.queries.append(request)
+            query_id = "q-%d" % self.next_id
+            self.next_id += 1
+            records = make_records(25 if request.client_id == "many" else 7)
+            chunks = [encode_chunk(records[i:i + CHUNK_SIZE])
+                      for i in range(0, len(records), CHUNK_SIZE)]
+            if request.client_id == "corrupt":
+                del chunks[1].aqi[-1]
+            self.results[query_id] = (request.client_id, chunks)
+        response = pb.QueryResponse(
+            query_id=query_id,
+            total_records=len(records) + (request.client_id == "short"),
+            total_chunks=len(chunks), chunk_size=CHUNK_SIZE,
+            expires_in_ms=300000)
+        response.shares.add(node_id="A", share="2020-08-10..2020-08-13",
+                            records=4, first_chunk=0, chunks=2)
+        response.shares.add(node_id="B", share="2020-08-14..2020-08-17",
+                            records=len(records) - 4, first_chunk=1,
+                            chunks=len(chunks) - 1)
+        response.failures.add(node_id="E", code=14, message='down "E"')
+        if self.inline and request.inline_first_chunk:
+            response.first_chunk.CopyFrom(self._chunk(query_id, 0, chunks))
+        return response
+
+    def _chunk(self, query_id, index, chunks):
+        return pb.ChunkResponse(
+            query_id=query_id, chunk_index=index, total_chunks=len(chunks),
+            first_record=index * CHUNK_SIZE, records=chunks[index])
+
+    def GetChunk(self, request, context):
+        with self.lock:
+            self.chunk_calls.append((request.query_id, request.chunk_index))
+            result = self.results.get(request.query_id)
+        if result is None or result[0] == "expire":
+            context.abort(grpc.StatusCode.NOT_FOUND,
+                          "no result '%s'" % request.query_id)
+        chunks = result[1]
+        if not 0 <= request.chunk_index < len(chunks):
+            context.abort(grpc.StatusCode.OUT_OF_RANGE, "bad chunk index")
+        return self._chunk(request.query_id, request.chunk_index, chunks)
+
+    def Release(self, request, context):
+        with self.lock:
+            self.releases.append(request.query_id)
+        return pb.ReleaseResponse(released=True)
+
+    def GetMetrics(self, request, context):
+        m = pb.MetricsResponse(
+            node_id="A", role="leader", team="green", host_group="host1",
+            address="127.0.0.1:60051", pid=4242, uptime_s=12.0,
+            rows_loaded=108117, files_loaded=47, share="2020-08-10..2020-08-13",
+            queries_received=5, queries_executed=6, in_flight=1,
+            rss_bytes=52428800, cpu_s=1.25, load_s=0.5)
+        m.latency.add(rpc="GetChunk", count=3, p50_ms=0.1, p90_ms=0.2,
+                      p99_ms=0.3, max_ms=0.4)
+        m.latency.add(rpc="Query", count=5, p50_ms=1.0, p90_ms=2.5,
+                      p99_ms=7.125, max_ms=9.0)
+        m.neighbors.add(node_id="B", address="127.0.0.1:60052",
+                        connected=True, calls=3)
+        return m
+
+    def Shutdown(self, request, context):
+        with self.lock:
+            self.shutdowns += 1
+        return pb.ShutdownResponse(accepted=True)
+
+
+class FakeHealth(health_pb2_grpc.HealthServicer):
+    def Check(self, request, context):
+        return health_pb2.HealthCheckResponse(
+            status=health_pb2.HealthCheckResponse.SERVING)
+
+
+def expected_json_line(r):
+    """The JSON line of a record as the C++ RecordToJson prints it."""
+    fd = overlay_client.format_double
+    parts = []
+    for key in RECORD_KEYS:
+        v = r[key]
+        if key == "utc":
+            v = overlay_client.format_utc(v)
+        if v is None:
+            text = "null"
+        elif isinstance(v, float):
+            text = fd(v)
+        elif isinstance(v, int):
+            text = str(v)
+        else:
+            text = json.dumps(v, ensure_ascii=False)
+        parts.append('"%s":%s' % (key, text))
+    return "{" + ",".join(parts) + "}"
+
+
+class OverlayClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.service = FakeQueryService()
+        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        pb_grpc.add_QueryServiceServicer_to_server(cls.service, cls.server)
+        health_pb2_grpc.add_HealthServicer_to_server(FakeHealth(), cls.server)
+        cls.port = cls.server.add_insecure_port("127.0.0.1:0")
+        cls.server.start()
+        cls.target = "127.0.0.1:%d" % cls.port
+        cls.tmp = tempfile.TemporaryDirectory(prefix="overlay_client_test_")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(None).wait()
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.service.reset()
+        self.service.inline = False
+
+    def run_client(self, *args, target=True, client=None):
+        command = ([client] if client else [sys.executable, CLIENT])
+        if target:
+            command += ["--target", self.target]
+        command += list(args)
+        env = dict(os.environ, OVERLAY_PY_STUBS=STUBS)
+        return subprocess.run(command, capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    def ok(self, *args, **kwargs):
+        result = self.run_client(*args, **kwargs)
+        self.assertEqual(result.returncode, 0,
+                         "%s\nstdout:\n%s\nstderr:\n%s" %
+                         (args, result.stdout, result.stderr))
+        return result.stdout
+
+    def write_config(self, name, processes, portal="A"):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            json.dump({"name": "test", "portal": portal,
+                       "processes": processes}, f)
+        return path
+
+    # ---- queries ----
+
+    def check_json_records(self, out, count):
+        lines = out.splitlines()
+        head = json.loads(lines[0])
+        for key in ("query_id", "total_records", "total_chunks", "chunk_size",
+                    "shares", "failures", "records_received", "elapsed_ms"):
+            self.assertIn(key, head)
+        self.assertEqual(head["total_records"], count)
+        self.assertEqual(head["records_received"], count)
+        self.assertEqual(head["total_chunks"], -(-count // CHUNK_SIZE))
+        self.assertEqual(head["chunk_size"], CHUNK_SIZE)
+        self.assertEqual(
+            head["shares"],
+            [{"node_id": "A", "share": "2020-08-10..2020-08-13",
+              "records": 4, "chunks": 2},
+             {"node_id": "B", "share": "2020-08-14..2020-08-17",
+              "records": count - 4, "chunks": head["total_chunks"] - 1}])
+        self.assertEqual(head["failures"],
+                         [{"node_id": "E", "code": 14, "message": 'down "E"'}])
+        expected = make_records(count)
+        self.assertEqual(len(lines), 1 + count)
+        for line, want in zip(lines[1:], expected):
+            record = json.loads(line)
+            self.assertEqual(list(record), RECORD_KEYS)
+            self.assertEqual(line, expected_json_line(want))
+            want = dict(want, utc=overlay_client.format_utc(want["utc"]))
+            self.assertEqual(record, want)
+        return head
+
+    def test_positional_query_json_records(self):
+        out = self.ok("--json", "--records", "query", "PM2.5", "5", "35")
+        head = self.check_json_records(out, 7)
+        records = [json.loads(line) for line in out.splitlines()[1:]]
+        self.assertIsNone(records[1]["concentration"])
+        self.assertIsNone(records[2]["raw_concentration"])
+        self.assertIsNone(records[2]["aqi"])
+        self.assertIsNone(records[2]["category"])
+        self.assertEqual(records[1]["site_name"], TRICKY_NAME)
+        self.assertEqual(records[0]["utc"], "2020-08-10T01:00")
+        # Integer-valued doubles print like std::to_chars: 62, not 62.0.
+        self.assertIn('"raw_concentration":62.7', out.splitlines()[2])
+        self.assertIn('"concentration":1e+06', out.splitlines()[4])
+        (request,) = self.service.queries
+        self.assertEqual(list(request.filter.parameters), [pb.PM25])
+        self.assertTrue(request.filter.HasField("min_concentration"))
+        self.assertEqual(request.filter.min_concentration, 5.0)
+        self.assertEqual(request.filter.max_concentration, 35.0)
+        self.assertFalse(request.filter.HasField("min_aqi"))
+        self.assertFalse(request.filter.HasField("from_utc_seconds"))
+        self.assertTrue(request.inline_first_chunk)
+        self.assertEqual(self.service.chunk_calls,
+                         [(head["query_id"], i) for i in range(3)])
+        self.assertEqual(self.service.releases, [head["query_id"]])
+
+    def test_inline_first_chunk_is_used(self):
+        self.service.inline = True
+        out = self.ok("query", "--json", "--records")  # options after command
+        head = self.check_json_records(out, 7)
+        self.assertEqual(self.service.chunk_calls,
+                         [(head["query_id"], 1), (head["query_id"], 2)])
+
+    def test_json_without_records_is_one_line(self):
+        out = self.ok("--json", "get_all")
+        self.assertEqual(len(out.splitlines()), 1)
+        head = json.loads(out)
+        self.assertEqual(head["total_records"], 7)
+        self.assertEqual(len(self.service.chunk_calls), 3)
+
+    def test_query_flags(self):
+        self.ok("--json", "query", "--param", "pm10,Ozone", "--min", "1.5",
+                "--max=20", "--aqi-min", "3", "--aqi-max", "99",
+                "--category", "1,2", "--from", "2020-08-18T00:00",
+                "--to", "2020-08-18", "--bbox", "42,-120,40,-124",
+                "--limit", "5", "--chunk-size", "2", "--client-id", "me")
+        (request,) = self.service.queries
+        f = request.filter
+        self.assertEqual(list(f.parameters), [pb.PM10, pb.OZONE])
+        self.assertEqual((f.min_concentration, f.max_concentration),
+                         (1.5, 20.0))
+        self.assertEqual((f.min_aqi, f.max_aqi), (3, 99))
+        self.assertEqual(list(f.categories), [1, 2])
+        self.assertEqual(f.from_utc_seconds, 1597708800)
+        self.assertEqual(f.to_utc_seconds, 1597708800 + 86399)
+        self.assertEqual((f.bbox.min_latitude, f.bbox.max_latitude,
+                          f.bbox.min_longitude, f.bbox.max_longitude),
+                         (40.0, 42.0, -124.0, -120.0))
+        self.assertEqual((request.limit, request.chunk_size,
+                          request.client_id), (5, 2, "me"))
+
+    def test_times_and_bare_days(self):
+        self.ok("--json", "query", "--from", "2020-08-10", "--to",
+                "2020-08-10T01:30")
+        f = self.service.queries[0].filter
+        self.assertEqual(f.from_utc_seconds, T0 - 3600)
+        self.assertEqual(f.to_utc_seconds, T0 + 1800)
+
+    def test_get_commands(self):
+        self.ok("--json", "get_all", "--limit", "3")
+        self.ok("--json", "get_by_key", "840060150007", "060150007")
+        self.ok("--json", "get_by_prefix", "Cres")
+        all_request, key_request, prefix_request = self.service.queries
+        self.assertEqual(all_request.filter, pb.Filter())
+        self.assertEqual(all_request.limit, 3)
+        self.assertEqual(list(key_request.filter.site_keys),
+                         ["840060150007", "060150007"])
+        self.assertEqual(prefix_request.filter.prefix, "Cres")
+        self.assertTrue(prefix_request.filter.HasField("prefix"))
+        self.assertEqual(len(self.service.releases), 3)
+
+    def test_readable_output(self):
+        out = self.ok("query", "PM2.5")
+        lines = out.splitlines()
+        self.assertEqual(lines[0], "query q-1: 7 records in 3 chunks of 3")
+        self.assertEqual(lines[1],
+                         "  share A 2020-08-10..2020-08-13: 4 records")
+        self.assertEqual(lines[2],
+                         "  share B 2020-08-14..2020-08-17: 3 records")
+        self.assertEqual(lines[3], '  FAILED E: code 14: down "E"')
+        self.assertEqual(lines[4].split(),
+                         ["utc", "param", "conc", "raw", "unit", "aqi", "cat",
+                          "lat", "lon", "full_aqs_id", "site"])
+        self.assertEqual(
+            lines[5],
+            "2020-08-10T01:00 PM2.5       17.3        18 UG/M3    "
+            "2   1   41.75613  -124.20347 840060150007 Crescent City")
+        self.assertEqual(
+            lines[6],
+            "2020-08-10T02:00 OZONE          -      62.7 PPB     "
+            "12   2   29.30278  -103.17778 840480430101 " + TRICKY_NAME)
+        self.assertIn(" 1e-04         - PPM      -   -   40.00000 ", lines[7])
+        self.assertEqual(len(lines), 5 + 7 + 1)
+        self.assertRegex(lines[-1], r"^received 7 records in \d+\.\d ms$")
+
+    def test_readable_shows_ten_records_unless_records(self):
+        out = self.ok("get_all", "--client-id", "many")
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 5 + 10 + 2)
+        self.assertEqual(lines[-2], "... 15 more (use --records for all)")
+        self.assertEqual(len(self.service.chunk_calls), 9)  # still pulls all
+        out = self.ok("--records", "get_all", "--client-id", "many")
+        self.assertEqual(len(out.splitlines()), 5 + 25 + 1)
+        out = self.ok("--json", "--records", "get_all", "--client-id", "many")
+        self.check_json_records(out, 25)
+
+    # ---- errors ----
+
+    def test_not_found_exits_1(self):
+        result = self.run_client("get_by_key", "nope")
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr, "error: NOT_FOUND: no site 'nope'\n")
+        self.assertEqual(result.stdout, "")
+
+    def test_chunk_error_exits_1(self):
+        result = self.run_client("--json", "get_all", "--client-id", "expire")
+        self.assertEqual(result.returncode, 1)
+        self.assertTrue(result.stderr.startswith("error: NOT_FOUND: no result"),
+                        result.stderr)
+
+    def test_count_mismatch_exits_1(self):
+        result = self.run_client("--json", "get_all", "--client-id", "short")
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr,
+                         "error: received 7 records, expected 8\n")
+
+    def test_corrupt_chunk_exits_1(self):
+        result = self.run_client("--json", "--records", "get_all",
+                                 "--client-id", "corrupt")
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(
+            result.stderr,
+            "error: chunk 1: corrupt chunk: columns have different lengths\n")
+
+    def test_unreachable_target_exits_1(self):
+        result = self.run_client("--target", "127.0.0.1:1", "--timeout", "5",
+                                 "get_all", target=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertTrue(result.stderr.startswith("error: UNAVAILABLE: "),
+                        result.stderr)
+
+    def test_bad_arguments_exit_2(self):
+        cases = [
+            [],
+            ["frobnicate"],
+            ["query", "PM7"],
+            ["query", "--min", "abc"],
+            ["query", "PM2.5", "1", "2", "3"],
+            ["query", "--from", "2020-13-01"],
+            ["query", "--to", "2020-08-18T25:00"],
+            ["query", "--bbox", "1,2,3"],
+            ["query", "--aqi-min", "3000000000"],
+            ["query", "--min"],
+            ["get_all", "extra"],
+            ["get_all", "--param", "PM10"],
+            ["get_by_key"],
+            ["get_by_prefix"],
+            ["get_by_prefix", "a", "b"],
+            ["get_all", "--chunk-size", "-1"],
+            ["get_all", "--limit", "1_0"],
+            ["--timeout"],
+            ["--timeout", "x", "get_all"],
+            ["metrics", "--all"],  # needs --config
+            ["processes"],         # needs --config
+        ]
+        for args in cases:
+            with self.subTest(args=args):
+                result = self.run_client(*args)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertEqual(result.stdout, "")
+                self.assertNotEqual(result.stderr, "")
+        self.assertEqual(self.service.queries, [])
+        result = self.run_client("query", "--min", "abc")
+        self.assertIn("--min: not a number: 'abc'", result.stderr)
+        self.assertIn("usage:", result.stderr)
+
+    def test_missing_stubs_exit_2(self):
+        env = dict(os.environ, OVERLAY_PY_STUBS=self.tmp.name)
+        result = subprocess.run([sys.executable, CLIENT, "--target",
+                                 self.target, "get_all"], capture_output=True,
+                                text=True, env=env, timeout=120)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("no Python stubs", result.stderr)
+        # --stubs wins over the environment.
+        result = subprocess.run([sys.executable, CLIENT, "--stubs", STUBS,
+                                 "--target", self.target, "--json", "get_all"],
+                                capture_output=True, text=True, env=env,
+                                timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    # ---- config, metrics, health, shutdown ----
+
+    def test_config_chooses_the_portal(self):
+        path = self.write_config("portal.json", [
+            {"id": "A", "role": "leader", "host": "127.0.0.1", "port": 1},
+            {"id": "B", "role": "worker", "host": "127.0.0.1",
+             "port": self.port}], portal="B")
+        out = self.ok("--config", path, "--json", "get_all", target=False)
+        self.assertEqual(json.loads(out)["total_records"], 7)
+        out = self.ok("--config", path, "processes", target=False)
+        self.assertEqual(out, "A 127.0.0.1:1\nB %s\n" % self.target)
+        result = self.run_client("--config", os.path.join(self.tmp.name, "x"),
+                                 "get_all", target=False)
+        self.assertEqual(result.returncode, 2)
+
+    def test_metrics(self):
+        out = self.ok("metrics")
+        self.assertTrue(out.startswith('node_id: "A"\nrole: "leader"\n'), out)
+        self.assertIn("uptime_s: 12\n", out)
+        self.assertIn('latency {\n  rpc: "Query"\n  count: 5\n', out)
+        self.assertIn("  connected: true\n", out)
+        out = self.ok("--json", "metrics")
+        m = json.loads(out)
+        self.assertEqual(m["nodeId"], "A")
+        self.assertEqual(m["rowsLoaded"], "108117")
+        self.assertEqual(m["latency"][1]["p99Ms"], 7.125)
+        self.assertIn('"uptimeS":12,', out)
+
+    def test_metrics_all(self):
+        path = self.write_config("all.json", [
+            {"id": "A", "role": "leader", "team": "green",
+             "host": "127.0.0.1", "port": self.port},
+            {"id": "B", "role": "worker", "team": "pink",
+             "host": "127.0.0.1", "port": 1}])
+        result = self.run_client("--config", path, "metrics", "--all",
+                                 target=False)
+        self.assertEqual(result.returncode, 1)  # B is down
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0].split(),
+                         ["id", "role", "team", "address", "state", "rows",
+                          "queries", "executed", "inflt", "rss_mb", "cpu_s",
+                          "q_p99_ms"])
+        self.assertEqual(lines[1].split(),
+                         ["A", "leader", "green", self.target, "up", "108117",
+                          "5", "6", "1", "50.0", "1.25", "7.125"])
+        self.assertEqual(lines[2].split(),
+                         ["B", "worker", "pink", "127.0.0.1:1", "down"])
+
+    def test_health(self):
+        self.assertEqual(self.ok("health"), "%s SERVING\n" % self.target)
+
+    def test_shutdown(self):
+        self.assertEqual(self.ok("shutdown"),
+                         "shutdown accepted by %s\n" % self.target)
+        self.assertEqual(self.service.shutdowns, 1)
+
+    # ---- formatting ----
+
+    def test_format_double_matches_to_chars(self):
+        fd = overlay_client.format_double
+        cases = [(62.0, "62"), (17.3, "17.3"), (-124.20347, "-124.20347"),
+                 (0.0, "0"), (-0.0, "-0"), (1e6, "1e+06"), (1e5, "1e+05"),
+                 (1e4, "10000"), (0.001, "0.001"), (0.0001, "1e-04"),
+                 (0.00012, "0.00012"), (1.5e-5, "1.5e-05"),
+                 (2.0 ** 60, "1152921504606846976"), (1e22, "1e+22"),
+                 (float("nan"), "null"), (float("inf"), "null")]
+        for value, text in cases:
+            self.assertEqual(fd(value), text, value)
+        self.assertEqual(overlay_client.simple_dtoa(0.1), "0.1")
+        self.assertEqual(overlay_client.simple_dtoa(12.0), "12")
+
+    # ---- parity with the C++ client ----
+
+    @unittest.skipUnless(os.access(CPP_CLIENT, os.X_OK),
+                         "C++ overlay_client not built")
+    def test_same_output_as_cpp_client(self):
+        def strip_timing(text):
+            # Query ids and elapsed times differ between runs; the rest must
+            # match byte for byte.
+            text = re.sub(r'"query_id":"q-\d+"', "", text)
+            text = re.sub(r'"elapsed_ms":[^,]*,', "", text)
+            text = re.sub(r"(?m)^query q-\d+:", "query:", text)
+            return re.sub(r"(?m)^received (\d+) records in .*$", r"\1", text)
+
+        for args in (["--json", "--records", "query", "PM2.5", "5", "35"],
+                     ["--json", "get_all", "--client-id", "many"],
+                     ["--records", "get_all", "--client-id", "many"],
+                     ["get_by_prefix", "C"],
+                     ["metrics"], ["--json", "metrics"], ["shutdown"]):
+            for inline in (False, True):
+                with self.subTest(args=args, inline=inline):
+                    self.service.inline = inline
+                    py = self.run_client(*args)
+                    cpp = self.run_client(*args, client=CPP_CLIENT)
+                    self.assertEqual(py.returncode, cpp.returncode)
+                    self.assertEqual(strip_timing(py.stdout),
+                                     strip_timing(cpp.stdout))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
