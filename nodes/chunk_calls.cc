@@ -80,8 +80,8 @@ void FetchChunk(NodeContext* node, grpc::CompletionQueue* cq,
     plan->Complete(index, std::move(fetched));
   };
   grpc::GenericStub* stub = node->neighbors->Generic(next_hop);
-  PeerCall<grpc::ByteBuffer>* call =
-      node->NewPeerCall<grpc::ByteBuffer>(std::move(done));
+  // A copy: if no call can be made, `done` still reports the failure.
+  PeerCall<grpc::ByteBuffer>* call = node->NewPeerCall<grpc::ByteBuffer>(done);
   if (call == nullptr || stub == nullptr) {
     if (call == nullptr) {
       call = new PeerCall<grpc::ByteBuffer>(std::move(done));

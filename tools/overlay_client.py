@@ -468,7 +468,8 @@ def chunk_json_lines(chunk, double_cache):
             units[unit[i]],
             "null" if m & MISSING_RAW_CONCENTRATION else fmt(raw[i]),
             ',"aqi":', "null" if m & MISSING_AQI else str(aqi[i]),
-            ',"category":', "null" if m & MISSING_CATEGORY else str(category[i]),
+            ',"category":',
+            "null" if m & MISSING_CATEGORY else str(category[i]),
             site_tail[site[i]])))
     return "".join(out)
 

@@ -3,7 +3,7 @@
 """Tests of tools/overlay_client.py against an in-process fake
 QueryService: the client runs as a subprocess, as a user would run it.
 
-  /usr/bin/python3 test/python/test_overlay_client.py [STUBS_DIR] [unittest args]
+  /usr/bin/python3 test/python/test_overlay_client.py [STUBS_DIR] [ARGS...]
 
 STUBS_DIR (or $OVERLAY_PY_STUBS) holds protos/overlay_pb2.py, built by the
 proto_python target. When the C++ client is found ($OVERLAY_CPP_CLIENT, else
