@@ -48,8 +48,13 @@ void Usage() {
 }
 
 int RpcError(const grpc::Status& status) {
-  std::cerr << "error: " << status.error_code() << ": "
-            << status.error_message() << "\n";
+  // absl's names are gRPC's (both follow google.rpc.Code), upper-cased.
+  std::string code = absl::StatusCodeToString(
+      static_cast<absl::StatusCode>(status.error_code()));
+  for (char& c : code) {
+    c = c == ' ' ? '_' : static_cast<char>(std::toupper(c));
+  }
+  std::cerr << "error: " << code << ": " << status.error_message() << "\n";
   return 1;
 }
 
