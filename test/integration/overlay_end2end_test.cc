@@ -283,6 +283,36 @@ TEST(FiveNodesTest, CycleCountsEveryShareExactlyOnce) {
   ASSERT_OK(overlay.Stop());
 }
 
+TEST(MetricsTest, NodesReportTheQueriesTheyServed) {
+  TestOverlay overlay;
+  ASSERT_OK(overlay.Start("configs/one_host.json", GeneratedData::Get().root()));
+  auto portal = overlay.PortalStub();
+  constexpr int kQueries = 37;
+  std::mt19937_64 rng(3);
+  for (int q = 0; q < kQueries; ++q) {
+    ASSERT_OK(RunAndPull(*portal, RandomQuery(rng)).status());
+  }
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::MetricsResponse metrics;
+  ASSERT_TRUE(portal->GetMetrics(&context, v1::MetricsRequest(), &metrics).ok());
+  EXPECT_EQ(metrics.node_id(), "A");
+  EXPECT_EQ(metrics.role(), "leader");
+  EXPECT_EQ(metrics.team(), "green");
+  EXPECT_EQ(metrics.queries_received(), kQueries);
+  EXPECT_GT(metrics.rows_loaded(), 0);
+  EXPECT_GT(metrics.rss_bytes(), 0);
+  int64_t query_latencies = 0;
+  for (const auto& summary : metrics.latency()) {
+    if (summary.rpc() == "Query") query_latencies = summary.count();
+  }
+  EXPECT_EQ(query_latencies, kQueries);
+  ASSERT_EQ(metrics.neighbors_size(), 2);  // B and E
+  EXPECT_EQ(MetricSum(overlay, &v1::MetricsResponse::queries_received),
+            kQueries);  // only the portal takes client queries
+  ASSERT_OK(overlay.Stop());
+}
+
 TEST(LifecycleTest, ReleaseFreesResultsEverywhere) {
   TestOverlay overlay;
   ASSERT_OK(overlay.Start("configs/one_host.json", GeneratedData::Get().root()));
