@@ -12,7 +12,7 @@
 
 namespace overlay {
 namespace {
-constexpr int32_t kMaxChunkSize = 50000;  // keeps chunks far below 4 MiB
+constexpr int32_t kMaxChunkSize = 20000;  // ~1.5 MB: far below 4 MiB
 }  // namespace
 
 void QueryCall::OnRequest() {

@@ -39,7 +39,7 @@ struct KnobRange {
   int max;
 };
 constexpr KnobRange kKnobs[] = {
-    {"chunk_size", &StrategyOptions::chunk_size, 1, 50000},
+    {"chunk_size", &StrategyOptions::chunk_size, 1, 20000},
     {"result_ttl_seconds", &StrategyOptions::result_ttl_seconds, 1, 86400},
     {"prefetch_chunks", &StrategyOptions::prefetch_chunks, 0, 64},
     {"scan_threads", &StrategyOptions::scan_threads, 1, 64},

@@ -68,7 +68,7 @@ inline bool operator!=(const ProcessConfig& a, const ProcessConfig& b) {
 }
 
 struct StrategyOptions {
-  int chunk_size = 10000;          // records per chunk (1..50000)
+  int chunk_size = 10000;          // records per chunk (1..20000)
   int result_ttl_seconds = 300;    // results expire this long after use
   int prefetch_chunks = 4;         // chunks the portal pulls ahead
   int scan_threads = 1;            // worker threads for scans per node
