@@ -153,9 +153,17 @@ absl::Status NodeServer::Start() {
 
   const StrategyOptions& strategy = config_.strategy;
   const int64_t ttl = int64_t{strategy.result_ttl_seconds} * 1'000'000'000;
-  results_ = std::make_unique<InMemoryResultStore>(clock, ttl,
-                                                   strategy.max_results_held);
-  seen_ = std::make_unique<SeenQueries>(clock, ttl);
+  results_ = std::make_unique<InMemoryResultStore>(
+      clock, ttl, strategy.max_results_held,
+      int64_t{strategy.max_result_mb} << 20);
+  // A query id needs remembering only while the query can still be on its
+  // way through the overlay: a hop deadline per hop it may take, at most.
+  const int64_t dedupe_ttl =
+      std::min<int64_t>(ttl, (int64_t{strategy.neighbor_timeout_ms} *
+                                  std::min(strategy.max_hops, 4) +
+                              1000) *
+                                 1'000'000);
+  seen_ = std::make_unique<SeenQueries>(clock, dedupe_ttl);
   plans_ = std::make_unique<QueryRegistry>(clock, ttl,
                                            strategy.max_results_held);
   std::vector<NeighborTable::Neighbor> neighbors;

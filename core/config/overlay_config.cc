@@ -47,6 +47,7 @@ constexpr KnobRange kKnobs[] = {
     {"neighbor_timeout_ms", &StrategyOptions::neighbor_timeout_ms, 1, 600000},
     {"max_hops", &StrategyOptions::max_hops, 1, 64},
     {"max_results_held", &StrategyOptions::max_results_held, 1, 1000000},
+    {"max_result_mb", &StrategyOptions::max_result_mb, 1, 1000000},
 };
 
 // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
@@ -315,7 +316,7 @@ class JsonReader {
         CheckKeys(value, kContext,
                   {"chunk_size", "result_ttl_seconds", "prefetch_chunks",
                    "scan_threads", "reactor_threads", "neighbor_timeout_ms",
-                   "max_hops", "max_results_held"}));
+                   "max_hops", "max_results_held", "max_result_mb"}));
     for (const KnobRange& knob : kKnobs) {
       const std::string key(knob.name);
       RETURN_IF_ERROR(GetInt(value, key.c_str(), kContext, /*required=*/false,

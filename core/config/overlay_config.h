@@ -76,6 +76,7 @@ struct StrategyOptions {
   int neighbor_timeout_ms = 5000;  // deadline of one hop
   int max_hops = 16;               // hop budget of a flooded query
   int max_results_held = 4096;     // results a node keeps at once
+  int max_result_mb = 512;         // row memory a node keeps for results
 };
 bool operator==(const StrategyOptions& a, const StrategyOptions& b);
 inline bool operator!=(const StrategyOptions& a, const StrategyOptions& b) {

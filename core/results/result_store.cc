@@ -7,8 +7,11 @@
 namespace overlay {
 
 InMemoryResultStore::InMemoryResultStore(Clock* clock, int64_t ttl_nanos,
-                                         int max_results)
-    : clock_(clock), ttl_nanos_(ttl_nanos), max_results_(max_results) {}
+                                         int max_results, int64_t max_bytes)
+    : clock_(clock),
+      ttl_nanos_(ttl_nanos),
+      max_results_(max_results),
+      max_bytes_(max_bytes) {}
 
 void InMemoryResultStore::Put(const std::string& query_id, RowList rows) {
   auto shared = std::make_shared<const RowList>(std::move(rows));
@@ -18,7 +21,10 @@ void InMemoryResultStore::Put(const std::string& query_id, RowList rows) {
   bytes_ += shared->capacity() * sizeof(uint32_t);
   entry.rows = std::move(shared);
   entry.last_used_nanos = clock_->NowNanos();
-  while (static_cast<int>(entries_.size()) > max_results_) EvictOldestLocked();
+  while (static_cast<int>(entries_.size()) > max_results_ ||
+         (bytes_ > max_bytes_ && entries_.size() > 1)) {
+    EvictOldestLocked();
+  }
 }
 
 std::shared_ptr<const RowList> InMemoryResultStore::Get(

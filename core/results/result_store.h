@@ -41,7 +41,10 @@ class ResultStore {
 
 class InMemoryResultStore final : public ResultStore {
  public:
-  InMemoryResultStore(Clock* clock, int64_t ttl_nanos, int max_results);
+  // Holds at most `max_results` results and `max_bytes` of rows; past
+  // either bound the least recently used result is dropped.
+  InMemoryResultStore(Clock* clock, int64_t ttl_nanos, int max_results,
+                      int64_t max_bytes = INT64_MAX);
   InMemoryResultStore(const InMemoryResultStore&) = delete;
   InMemoryResultStore& operator=(const InMemoryResultStore&) = delete;
 
@@ -62,6 +65,7 @@ class InMemoryResultStore final : public ResultStore {
   Clock* const clock_;
   const int64_t ttl_nanos_;
   const int max_results_;
+  const int64_t max_bytes_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   int64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;

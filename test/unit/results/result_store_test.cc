@@ -204,6 +204,28 @@ TEST(SeenQueriesTest, ExpireOldForgetsAfterTheTtl) {
   EXPECT_EQ(seen.ExpireOld(), 2);
 }
 
+TEST(ResultStoreBytesTest, ByteBoundDropsLeastRecentlyUsed) {
+  FakeClock clock;
+  // Room for two results of 1,000 rows (4,000 bytes each), not three.
+  InMemoryResultStore store(&clock, kTtl, /*max_results=*/100,
+                            /*max_bytes=*/9000);
+  store.Put("a", RowList(1000, 1));
+  clock.AdvanceMillis(1);
+  store.Put("b", RowList(1000, 2));
+  clock.AdvanceMillis(1);
+  ASSERT_NE(store.Get("a"), nullptr);  // a is now more recent than b
+  clock.AdvanceMillis(1);
+  store.Put("c", RowList(1000, 3));
+  EXPECT_EQ(store.Get("b"), nullptr);
+  EXPECT_NE(store.Get("a"), nullptr);
+  EXPECT_NE(store.Get("c"), nullptr);
+  EXPECT_LE(store.bytes_held(), 9000);
+  // One result larger than the bound is still kept: it is being served.
+  store.Put("huge", RowList(5000, 4));
+  EXPECT_NE(store.Get("huge"), nullptr);
+  EXPECT_EQ(store.results_held(), 1);
+}
+
 TEST(SeenQueriesTest, ConcurrentSightingsHaveOneWinner) {
   FakeClock clock;
   SeenQueries seen(&clock, kTtl);
