@@ -23,7 +23,7 @@ void InMemoryResultStore::Put(const std::string& query_id, RowList rows) {
   entry.last_used_nanos = clock_->NowNanos();
   while (static_cast<int>(entries_.size()) > max_results_ ||
          (bytes_ > max_bytes_ && entries_.size() > 1)) {
-    EvictOldestLocked();
+    EvictOldestLocked(query_id);
   }
 }
 
@@ -67,10 +67,12 @@ int InMemoryResultStore::ExpireIdle() {
   return expired;
 }
 
-void InMemoryResultStore::EvictOldestLocked() {
-  auto oldest = entries_.begin();
+void InMemoryResultStore::EvictOldestLocked(const std::string& keep) {
+  auto oldest = entries_.end();
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->second.last_used_nanos < oldest->second.last_used_nanos) {
+    if (it->first == keep) continue;
+    if (oldest == entries_.end() ||
+        it->second.last_used_nanos < oldest->second.last_used_nanos) {
       oldest = it;
     }
   }

@@ -60,7 +60,9 @@ class InMemoryResultStore final : public ResultStore {
     std::shared_ptr<const RowList> rows;
     int64_t last_used_nanos = 0;
   };
-  void EvictOldestLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the least recently used result other than `keep`.
+  void EvictOldestLocked(const std::string& keep)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock* const clock_;
   const int64_t ttl_nanos_;
