@@ -168,26 +168,15 @@ void GetChunkCall::OnRequest() {
   StartPrefetch(node_, cq_, plan_, index + 1);
   const Segment& segment = plan_->SegmentOf(index);
   if (segment.node_id == node_->self->id) {
-    v1::ChunkResponse response;
-    grpc::Status status =
-        EncodeLocalSlice(node_, plan_->query_id(),
-                         plan_->OffsetInSegment(index),
-                         plan_->RecordsIn(index), response.mutable_records());
+    v1::RecordChunk records;
+    grpc::Status status = EncodeLocalSlice(
+        node_, plan_->query_id(), plan_->OffsetInSegment(index),
+        plan_->RecordsIn(index), &records);
     if (!status.ok()) {
       Fail(status);
       return;
     }
-    response.set_query_id(plan_->query_id());
-    response.set_chunk_index(index);
-    response.set_total_chunks(plan_->total_chunks());
-    response.set_first_record(segment.first_record +
-                              plan_->OffsetInSegment(index));
-    grpc::ByteBuffer bytes;
-    bool own_buffer = false;
-    (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ChunkResponse>(
-        response, &bytes, &own_buffer);
-    node_->metrics->Add(node_->metrics->chunks_served);
-    Reply(bytes);
+    ReplyWithSerialized(records.SerializeAsString());
     return;
   }
   TakeOrWait();
