@@ -13,9 +13,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/posix_error.h"
@@ -26,50 +26,53 @@ namespace overlay {
 namespace {
 
 constexpr int kFields = 13;
-constexpr size_t kFilesPerUnit = 8;  // files parsed into one builder
+// Work units (runs of consecutive files parsed into one builder) per
+// thread: enough for dynamic balancing, few enough that each builder's site
+// dictionary (rebuilt per unit) is paid rarely.
+constexpr size_t kUnitsPerThread = 4;
 
 struct Field {
-  std::string_view text;  // without the enclosing quotes
-  bool escaped = false;   // holds doubled quotes to undo
+  std::string_view text;      // without the enclosing quotes
+  const char* raw = nullptr;  // where the field starts in the line
+  bool escaped = false;       // holds doubled quotes to undo
 };
 
 // Splits one line (no line end) into fields. Returns the field count, or -1
-// for bad quoting. Stops counting past kFields + 1.
+// for bad quoting; only the first kFields + 1 fields are stored.
 int SplitLine(std::string_view line, Field* fields) {
   const char* p = line.data();
-  const char* end = p + line.size();
+  const char* const end = p + line.size();
   int n = 0;
   for (;;) {
     Field field;
+    field.raw = p;
     if (p < end && *p == '"') {
-      const char* start = ++p;
+      const char* const start = ++p;
+      // Fields are short: a byte loop beats a memchr call per field.
       for (;;) {
-        const char* quote =
-            static_cast<const char*>(std::memchr(p, '"', end - p));
-        if (quote == nullptr) return -1;  // unterminated
-        if (quote + 1 < end && quote[1] == '"') {
+        while (p < end && *p != '"') ++p;
+        if (p == end) return -1;  // unterminated
+        if (p + 1 < end && p[1] == '"') {
           field.escaped = true;
-          p = quote + 2;
+          p += 2;
           continue;
         }
-        field.text = std::string_view(start, quote - start);
-        p = quote + 1;
+        field.text = std::string_view(start, p - start);
+        ++p;
         break;
       }
       if (p < end && *p != ',') return -1;  // text after the closing quote
     } else {
-      const char* comma =
-          static_cast<const char*>(std::memchr(p, ',', end - p));
-      const char* stop = comma == nullptr ? end : comma;
-      field.text = std::string_view(p, stop - p);
-      p = stop;
+      const char* const start = p;
+      while (p < end && *p != ',') ++p;
+      field.text = std::string_view(start, p - start);
     }
     if (n <= kFields) fields[n] = field;
     ++n;
     if (p >= end) return n;
-    ++p;  // the comma
+    ++p;             // the comma
     if (p == end) {  // a trailing comma: one more, empty field
-      if (n <= kFields) fields[n] = Field();
+      if (n <= kFields) fields[n] = Field{std::string_view(), p, false};
       return n + 1;
     }
   }
@@ -93,6 +96,40 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+// The common shape [-]digits[.digits] with at most 15 digits: the mantissa
+// and the power of ten are exact doubles, so one division gives the
+// correctly rounded value, the same double std::from_chars returns (Clinger's
+// fast path). False for anything else, which the caller hands to from_chars.
+bool FastDecimal(std::string_view text, double* out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const bool negative = p < end && *p == '-';
+  p += negative;
+  uint64_t mantissa = 0;
+  int digits = 0, fraction = 0;
+  while (p < end && static_cast<unsigned>(*p - '0') < 10) {
+    mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+    ++digits;
+    ++p;
+  }
+  if (p < end && *p == '.') {
+    ++p;
+    while (p < end && static_cast<unsigned>(*p - '0') < 10) {
+      mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+      ++digits;
+      ++fraction;
+      ++p;
+    }
+  }
+  if (p != end || digits == 0 || digits > 15) return false;
+  const double value = static_cast<double>(mantissa) / kPow10[fraction];
+  *out = negative ? -value : value;
+  return true;
+}
+
 // A number, NaN for missing (-999 or empty); false if not a number.
 bool ParseMeasure(std::string_view text, double* out) {
   text = Trim(text);
@@ -100,12 +137,17 @@ bool ParseMeasure(std::string_view text, double* out) {
     *out = std::nan("");
     return true;
   }
-  const char* begin = text.data();
-  if (*begin == '+') ++begin;
-  auto r = std::from_chars(begin, text.data() + text.size(), *out);
-  if (r.ec != std::errc() || r.ptr != text.data() + text.size() ||
-      !std::isfinite(*out)) {
-    return false;
+  if (!FastDecimal(text, out)) {
+    const char* begin = text.data();
+    if (*begin == '+') {
+      ++begin;
+      if (begin == text.data() + text.size() || *begin == '-') return false;
+    }
+    auto r = std::from_chars(begin, text.data() + text.size(), *out);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() ||
+        !std::isfinite(*out)) {
+      return false;
+    }
   }
   if (*out == -999) *out = std::nan("");
   return true;
@@ -140,22 +182,132 @@ bool ParseSmallInt(std::string_view text, T missing, int lo, int hi, T* out) {
   return true;
 }
 
+// 64-bit mix of a few 8-byte loads; only spreads keys over the slots of
+// SiteCache, which compares whole keys, so it need not read every byte.
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline uint64_t Mix(uint64_t h, uint64_t v) {
+  h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 32);
+}
+uint64_t HashTail(uint64_t h, std::string_view s) {
+  h = Mix(h, s.size());
+  if (s.size() >= 16) {
+    h = Mix(h, Load64(s.data()));
+    h = Mix(h, Load64(s.data() + s.size() - 16));
+    return Mix(h, Load64(s.data() + s.size() - 8));
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    h = Mix(h, static_cast<unsigned char>(s[i]));
+  }
+  return h;
+}
+
+// Per-parser map from a site's raw text to its builder code. The raw text is
+// two spans of the line: latitude and longitude (fields 1-2) and site name
+// through full AQS id (fields 10-13). Equal raw text always parses to the
+// same site, so the loader parses and copies each site once per builder and
+// afterwards only hashes and compares bytes.
+class SiteCache {
+ public:
+  SiteCache() : slots_(1024) {}
+
+  // The code of the site with this raw text, or nullopt if not seen yet;
+  // `hash` is set for Insert.
+  std::optional<uint32_t> Find(std::string_view coordinates,
+                               std::string_view names, uint64_t* hash) {
+    // Consecutive rows often belong to one site (one row per parameter).
+    if (last_ != nullptr && last_->Equals(coordinates, names)) {
+      return last_->site;
+    }
+    *hash = HashTail(HashTail(0x12345, coordinates), names);
+    for (size_t i = *hash & (slots_.size() - 1);;
+         i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& slot = slots_[i];
+      if (slot.entry == 0) return std::nullopt;
+      if (slot.hash != *hash) continue;
+      const Entry& entry = entries_[slot.entry - 1];
+      if (entry.Equals(coordinates, names)) {
+        last_ = &entry;
+        return entry.site;
+      }
+    }
+  }
+
+  void Insert(std::string_view coordinates, std::string_view names,
+              uint64_t hash, uint32_t site) {
+    if (2 * (entries_.size() + 1) > slots_.size()) Grow();
+    entries_.push_back(Entry{
+        absl::StrCat(absl::string_view(coordinates.data(), coordinates.size()),
+                     absl::string_view(names.data(), names.size())),
+        coordinates.size(), hash, site});
+    last_ = nullptr;  // entries_ may have moved
+    Place(hash, static_cast<uint32_t>(entries_.size()));
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t entry = 0;  // index into entries_ plus one; 0: empty
+  };
+  struct Entry {
+    std::string key;  // coordinates then names
+    size_t coordinates_size;
+    uint64_t hash;
+    uint32_t site;
+    bool Equals(std::string_view coordinates, std::string_view names) const {
+      return coordinates.size() == coordinates_size &&
+             key.size() == coordinates.size() + names.size() &&
+             std::memcmp(key.data(), coordinates.data(), coordinates.size()) ==
+                 0 &&
+             std::memcmp(key.data() + coordinates_size, names.data(),
+                         names.size()) == 0;
+    }
+  };
+
+  void Place(uint64_t hash, uint32_t entry) {
+    size_t i = hash & (slots_.size() - 1);
+    while (slots_[i].entry != 0) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = Slot{hash, entry};
+  }
+  void Grow() {
+    slots_.assign(slots_.size() * 2, Slot());
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      Place(entries_[e].hash, static_cast<uint32_t>(e + 1));
+    }
+  }
+
+  std::vector<Slot> slots_;  // power-of-two size, at most half full
+  std::vector<Entry> entries_;
+  const Entry* last_ = nullptr;
+};
+
 // Per-builder parse state: dictionary caches keyed by raw text.
 class FileParser {
  public:
-  FileParser(TableBuilder& builder, LoadStats& stats, int max_errors)
-      : builder_(builder), stats_(stats), max_errors_(max_errors) {}
+  // `warnings` counts the LOG(WARNING)s of every parser of one load, so a
+  // load logs at most `max_errors` of them however many threads it uses.
+  FileParser(TableBuilder& builder, LoadStats& stats, int max_errors,
+             std::atomic<int>* warnings)
+      : builder_(builder),
+        stats_(stats),
+        max_errors_(max_errors),
+        warnings_(warnings) {}
 
   void Parse(std::string_view buffer, std::string_view file_name) {
     size_t line_number = 0;
-    size_t pos = 0;
+    const char* p = buffer.data();
+    const char* const end = p + buffer.size();
     // A UTF-8 byte-order mark is not data.
-    if (buffer.size() >= 3 && buffer.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
-    while (pos < buffer.size()) {
-      size_t eol = buffer.find('\n', pos);
-      if (eol == std::string_view::npos) eol = buffer.size();
-      std::string_view line = buffer.substr(pos, eol - pos);
-      pos = eol + 1;
+    if (buffer.size() >= 3 && buffer.substr(0, 3) == "\xEF\xBB\xBF") p += 3;
+    while (p < end) {
+      const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      if (eol == nullptr) eol = end;
+      std::string_view line(p, eol - p);
+      p = eol + 1;
       ++line_number;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty()) continue;
@@ -167,13 +319,15 @@ class FileParser {
   void Malformed(std::string_view file_name, size_t line_number,
                  std::string_view why) {
     ++stats_.malformed_rows;
-    if (static_cast<int>(stats_.errors.size()) < max_errors_) {
-      std::string message = absl::StrCat(
-          absl::string_view(file_name.data(), file_name.size()), ":",
-          line_number, ": ", absl::string_view(why.data(), why.size()));
-      LOG(WARNING) << "malformed row: " << message;
-      stats_.errors.push_back(std::move(message));
+    if (static_cast<int>(stats_.errors.size()) >= max_errors_) return;
+    std::string message = absl::StrCat(
+        absl::string_view(file_name.data(), file_name.size()), ":", line_number,
+        ": ", absl::string_view(why.data(), why.size()));
+    // Relaxed: only a cap on log lines, it orders nothing.
+    if (warnings_->fetch_add(1, std::memory_order_relaxed) < max_errors_) {
+      LOG(WARNING) << "malformed row skipped: " << message;
     }
+    stats_.errors.push_back(std::move(message));
   }
 
   void ParseLine(std::string_view line, std::string_view file_name,
@@ -206,7 +360,8 @@ class FileParser {
     }
     double concentration, raw;
     if (!ParseMeasure(f[4].text, &concentration)) {
-      Malformed(file_name, line_number, "column 5 (concentration): not a number");
+      Malformed(file_name, line_number,
+                "column 5 (concentration): not a number");
       return;
     }
     if (!ParseMeasure(f[6].text, &raw)) {
@@ -230,18 +385,15 @@ class FileParser {
       Malformed(file_name, line_number, "column 4 (parameter): empty");
       return;
     }
-    // Site: keyed by the raw text of its six fields.
-    site_key_.assign(f[0].text);
-    site_key_ += '\x1f';
-    site_key_.append(f[1].text);
-    for (int i = 9; i < kFields; ++i) {
-      site_key_ += '\x1f';
-      site_key_.append(f[i].text);
-    }
+    // Site: keyed by the raw text of its six fields, found as two spans.
+    const std::string_view coordinates(line.data(), f[2].raw - line.data());
+    const std::string_view names(f[9].raw,
+                                 line.data() + line.size() - f[9].raw);
+    uint64_t hash = 0;
     uint32_t site;
-    auto it = site_cache_.find(site_key_);
-    if (it != site_cache_.end()) {
-      site = it->second;
+    if (std::optional<uint32_t> known =
+            sites_.Find(coordinates, names, &hash)) {
+      site = *known;
     } else {
       double latitude, longitude;
       if (!ParseMeasure(f[0].text, &latitude) ||
@@ -250,10 +402,10 @@ class FileParser {
                   "columns 1-2 (latitude, longitude): not a number");
         return;
       }
-      Site s{latitude,        longitude,        Unescape(f[9]),
+      Site s{latitude,        longitude,       Unescape(f[9]),
              Unescape(f[10]), Unescape(f[11]), Unescape(f[12])};
       site = builder_.InternSite(s);
-      site_cache_.emplace(site_key_, site);
+      sites_.Insert(coordinates, names, hash, site);
     }
     builder_.AddRow(site, utc, Intern(parameter_text, parameters_, true),
                     concentration, Intern(Trim(f[5].text), units_, false), raw,
@@ -268,8 +420,8 @@ class FileParser {
     for (const auto& [name, code] : cache) {
       if (name == text) return code;
     }
-    const uint8_t code = parameter ? builder_.InternParameter(text)
-                                   : builder_.InternUnit(text);
+    const uint8_t code =
+        parameter ? builder_.InternParameter(text) : builder_.InternUnit(text);
     cache.emplace_back(std::string(text), code);
     return code;
   }
@@ -277,10 +429,10 @@ class FileParser {
   TableBuilder& builder_;
   LoadStats& stats_;
   const int max_errors_;
+  std::atomic<int>* const warnings_;
   std::string last_utc_text_;
   int64_t last_utc_ = 0;
-  std::string site_key_;
-  absl::flat_hash_map<std::string, uint32_t> site_cache_;
+  SiteCache sites_;
   std::vector<std::pair<std::string, uint8_t>> parameters_;
   std::vector<std::pair<std::string, uint8_t>> units_;
 };
@@ -314,7 +466,9 @@ absl::Status ReadFile(const std::string& path, std::string* out) {
 
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
   DIR* dir = opendir(path.c_str());
-  if (dir == nullptr) return PosixError(absl::StrCat("open directory ", path), errno);
+  if (dir == nullptr) {
+    return PosixError(absl::StrCat("open directory ", path), errno);
+  }
   std::vector<std::string> names;
   while (dirent* entry = readdir(dir)) {
     std::string name = entry->d_name;
@@ -326,9 +480,9 @@ absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
 }
 
 bool IsDayFolder(const std::string& name) {
-  return name.size() == 8 &&
-         std::all_of(name.begin(), name.end(),
-                     [](char c) { return c >= '0' && c <= '9'; });
+  return name.size() == 8 && std::all_of(name.begin(), name.end(), [](char c) {
+           return c >= '0' && c <= '9';
+         });
 }
 
 bool EndsWithCsv(const std::string& name) {
@@ -340,7 +494,8 @@ bool EndsWithCsv(const std::string& name) {
 void ParseCsvBuffer(std::string_view buffer, std::string_view file_name,
                     TableBuilder& builder, LoadStats& stats,
                     int max_reported_errors) {
-  FileParser parser(builder, stats, max_reported_errors);
+  std::atomic<int> warnings{0};
+  FileParser parser(builder, stats, max_reported_errors, &warnings);
   parser.Parse(buffer, file_name);
 }
 
@@ -360,9 +515,20 @@ absl::StatusOr<LoadedTable> LoadDataRoot(const LoadOptions& options) {
   std::vector<std::string> files;
   ASSIGN_OR_RETURN(std::vector<std::string> folders, ListDir(options.root));
   for (const std::string& folder : folders) {
-    if (!IsDayFolder(folder)) continue;
+    if (!IsDayFolder(folder)) continue;  // README and the like
+    const std::string dir = absl::StrCat(options.root, "/", folder);
+    struct stat folder_stat;
+    if (stat(dir.c_str(), &folder_stat) != 0) {
+      return PosixError(absl::StrCat("stat ", dir), errno);
+    }
+    if (!S_ISDIR(folder_stat.st_mode)) continue;  // a file named like a day
     absl::StatusOr<int64_t> day = ParseDay(folder);
-    if (!day.ok()) continue;
+    if (!day.ok()) {
+      // Eight digits but no date (20201340): its files cannot be placed in
+      // row order, so they are left out, loudly.
+      LOG(WARNING) << dir << " skipped: " << day.status().message();
+      continue;
+    }
     if (options.first_day && *day < *options.first_day) continue;
     if (options.last_day && *day > *options.last_day) continue;
     if (!options.days.empty() &&
@@ -370,46 +536,51 @@ absl::StatusOr<LoadedTable> LoadDataRoot(const LoadOptions& options) {
             options.days.end()) {
       continue;
     }
-    const std::string dir = absl::StrCat(options.root, "/", folder);
     ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
     for (const std::string& name : names) {
       if (EndsWithCsv(name)) files.push_back(absl::StrCat(dir, "/", name));
     }
   }
 
-  const size_t units = (files.size() + kFilesPerUnit - 1) / kFilesPerUnit;
-  std::vector<TableBuilder> builders(units);
-  std::vector<LoadStats> unit_stats(units);
   int threads = options.threads > 0
                     ? options.threads
                     : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(units)));
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(files.size())));
+  const size_t files_per_unit =
+      std::max<size_t>(1, (files.size() + threads * kUnitsPerThread - 1) /
+                              (threads * kUnitsPerThread));
+  const size_t units = (files.size() + files_per_unit - 1) / files_per_unit;
+  std::vector<TableBuilder> builders(units);
+  std::vector<LoadStats> unit_stats(units);
   std::atomic<size_t> next{0};
   absl::Mutex mu;
   absl::Status first_error;
+  std::atomic<int> warnings{0};
   auto work = [&] {
     std::string buffer;
     for (;;) {
       const size_t unit = next.fetch_add(1, std::memory_order_relaxed);
       if (unit >= units) return;
       LoadStats& stats = unit_stats[unit];
-      FileParser parser(builders[unit], stats, options.max_reported_errors);
-      const size_t end = std::min(files.size(), (unit + 1) * kFilesPerUnit);
-      for (size_t i = unit * kFilesPerUnit; i < end; ++i) {
+      FileParser parser(builders[unit], stats, options.max_reported_errors,
+                        &warnings);
+      const size_t first = unit * files_per_unit;
+      const size_t end = std::min(files.size(), first + files_per_unit);
+      for (size_t i = first; i < end; ++i) {
         absl::Status read = ReadFile(files[i], &buffer);
         if (!read.ok()) {
           absl::MutexLock lock(&mu);
           if (first_error.ok()) first_error = read;
           return;
         }
-        if (i == unit * kFilesPerUnit) {
+        if (i == first) {
           builders[unit].Reserve(buffer.size() / 150 * (end - i) + 64);
         }
         stats.files += 1;
         stats.bytes += static_cast<int64_t>(buffer.size());
         // Error messages name the file relative to the root.
-        parser.Parse(buffer, std::string_view(files[i]).substr(
-                                 options.root.size() + 1));
+        parser.Parse(
+            buffer, std::string_view(files[i]).substr(options.root.size() + 1));
       }
     }
   };

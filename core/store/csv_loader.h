@@ -7,9 +7,12 @@
 //
 // Every field is quoted; quoted fields may contain commas and doubled quotes;
 // lines end in LF or CRLF. A row that is not exactly 13 well-formed fields is
-// malformed: it is skipped and counted, and the first few are reported with
-// file and line. A missing or unreadable root is an error; an unreadable
-// file is an error too (it would silently lose rows).
+// malformed: it is skipped and counted; the first few in row order (whatever
+// the threads) are kept in LoadStats::errors with file and line, and at most
+// as many are logged with LOG(WARNING). A missing or unreadable root is an
+// error (NOT_FOUND, PERMISSION_DENIED); so is any *.csv in a day folder that
+// cannot be read (it would silently lose rows). Names in the root that are
+// not YYYYMMDD folders (README, notes/) are ignored.
 // Thread-safe (no shared state).
 
 #ifndef OVERLAY_CORE_STORE_CSV_LOADER_H_

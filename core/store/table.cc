@@ -3,18 +3,33 @@
 #include "core/store/table.h"
 
 #include <cmath>
+#include <cstring>
 #include <utility>
-
-#include "absl/strings/str_cat.h"
 
 namespace overlay {
 namespace {
 
-// The six site fields joined with a separator no CSV field holds unescaped.
+// The six site fields, encoded without loss or ambiguity: the coordinates'
+// bit patterns (so two sites that differ only in a late decimal stay apart),
+// then each string with its length in front.
 std::string SiteKey(const Site& s) {
-  return absl::StrCat(s.latitude, "\x1f", s.longitude, "\x1f", s.site_name,
-                      "\x1f", s.agency, "\x1f", s.aqs_id, "\x1f",
-                      s.full_aqs_id);
+  std::string key;
+  key.reserve(2 * sizeof(double) + 4 * sizeof(uint32_t) + s.site_name.size() +
+              s.agency.size() + s.aqs_id.size() + s.full_aqs_id.size());
+  char bits[sizeof(double)];
+  std::memcpy(bits, &s.latitude, sizeof(bits));
+  key.append(bits, sizeof(bits));
+  std::memcpy(bits, &s.longitude, sizeof(bits));
+  key.append(bits, sizeof(bits));
+  for (const std::string* field :
+       {&s.site_name, &s.agency, &s.aqs_id, &s.full_aqs_id}) {
+    const uint32_t size = static_cast<uint32_t>(field->size());
+    char length[sizeof(size)];
+    std::memcpy(length, &size, sizeof(size));
+    key.append(length, sizeof(length));
+    key.append(*field);
+  }
+  return key;
 }
 
 template <typename T>

@@ -4,10 +4,14 @@
 
 #include "core/store/csv_loader.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test/test_util/status_matchers.h"
@@ -26,10 +30,9 @@ constexpr char kGood[] =
 class CsvLoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = absl::StrCat(::testing::TempDir(), "/csv-loader-",
-                         ::testing::UnitTest::GetInstance()
-                             ->current_test_info()
-                             ->name());
+    root_ = absl::StrCat(
+        ::testing::TempDir(), "/csv-loader-",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(root_);
     std::filesystem::create_directories(root_);
   }
@@ -125,14 +128,14 @@ TEST_F(CsvLoaderTest, MalformedRowsAreCountedWithFileAndLine) {
   const std::string text = absl::StrCat(
       kGood, "\n",
       "\"1\",\"2\",\"2020-08-10T01:00\",\"PM2.5\",\"5\"\n",  // short
-      kGood, ",\"extra\"\n",                                   // long
+      kGood, ",\"extra\"\n",                                 // long
       "\"1\",\"2\",\"2020-08-10T01:00\",\"PM2.5\",\"abc\",\"UG/M3\",\"1\","
-      "\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n",                 // bad number
+      "\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n",  // bad number
       "\"1\",\"2\",\"2020-13-10T01:00\",\"PM2.5\",\"1\",\"UG/M3\",\"1\","
-      "\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n",                 // bad time
+      "\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n",  // bad time
       "\"1\",\"2\",\"2020-08-10T01:00\",\"PM2.5\",\"1\",\"UG/M3\",\"1\","
-      "\"1\",\"1\",\"S\",\"A\",\"1\",\"2\n",                   // open quote
-      "\n",                                                    // blank: skipped
+      "\"1\",\"1\",\"S\",\"A\",\"1\",\"2\n",  // open quote
+      "\n",                                   // blank: skipped
       kGood, "\n");
   Table t = ParseOne(text, &stats);
   EXPECT_EQ(t.num_rows(), 2u);
@@ -140,7 +143,8 @@ TEST_F(CsvLoaderTest, MalformedRowsAreCountedWithFileAndLine) {
   EXPECT_EQ(stats.malformed_rows, 5);
   ASSERT_EQ(stats.errors.size(), 5u);
   EXPECT_THAT(stats.errors[0], HasSubstr("f.csv:2: expected 13 fields, got 5"));
-  EXPECT_THAT(stats.errors[1], HasSubstr("f.csv:3: expected 13 fields, got 14"));
+  EXPECT_THAT(stats.errors[1],
+              HasSubstr("f.csv:3: expected 13 fields, got 14"));
   EXPECT_THAT(stats.errors[2], HasSubstr("f.csv:4: column 5"));
   EXPECT_THAT(stats.errors[3], HasSubstr("f.csv:5: column 3"));
   EXPECT_THAT(stats.errors[4], HasSubstr("f.csv:6: bad quoting"));
@@ -156,8 +160,7 @@ TEST_F(CsvLoaderTest, EmptyFileAndNoTrailingNewline) {
 TEST_F(CsvLoaderTest, UnquotedFieldsAreAccepted) {
   LoadStats stats;
   Table t = ParseOne(
-      "1.5,2.5,2020-08-10T01:00,CO,0.25,PPM,0.3,3,1,Site,Agency,1,2\n",
-      &stats);
+      "1.5,2.5,2020-08-10T01:00,CO,0.25,PPM,0.3,3,1,Site,Agency,1,2\n", &stats);
   ASSERT_EQ(t.num_rows(), 1u);
   EXPECT_EQ(t.GetRecord(0).concentration, 0.25);
   EXPECT_EQ(t.GetRecord(0).parameter, "CO");
@@ -178,6 +181,8 @@ TEST_F(CsvLoaderTest, LoadsRootInDayHourOrderAndRestrictsDays) {
   Write("20200812/empty.csv", "");
   Write("README.txt", "not data");
   Write("notaday/20200813-01.csv", Row("2020-08-13T01:00", "x"));
+  Write("20200813", "a file named like a day");
+  Write("20201340/20201340-01.csv", Row("2020-08-13T01:00", "bad date"));
 
   LoadOptions options;
   options.root = root_;
@@ -215,6 +220,18 @@ TEST_F(CsvLoaderTest, MissingRootIsAClearError) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A *.csv in a day folder that cannot be read fails the load rather than
+// silently losing its rows (a directory here, so the test also runs as root).
+TEST_F(CsvLoaderTest, UnreadableCsvInADayFolderIsAnError) {
+  Write("20200810/20200810-01.csv", Row("2020-08-10T01:00", "a"));
+  std::filesystem::create_directories(root_ + "/20200810/20200810-03.csv");
+  LoadOptions options;
+  options.root = root_;
+  absl::StatusOr<LoadedTable> loaded = LoadDataRoot(options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(), HasSubstr("20200810-03.csv"));
+}
+
 TEST_F(CsvLoaderTest, UnreadableFileIsAnError) {
   if (geteuid() == 0) GTEST_SKIP() << "root reads every file";
   Write("20200810/20200810-01.csv", Row("2020-08-10T01:00", "a"));
@@ -224,6 +241,249 @@ TEST_F(CsvLoaderTest, UnreadableFileIsAnError) {
   options.root = root_;
   EXPECT_EQ(LoadDataRoot(options).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+// More files than work units, with uneven rows per file: the table is in
+// file order, whatever the threads, and the per-unit site dictionaries merge.
+TEST_F(CsvLoaderTest, RowOrderAndSitesDoNotDependOnThreads) {
+  std::vector<double> expected;
+  int file = 0;
+  for (int day = 10; day <= 14; ++day) {
+    for (int hour = 1; hour <= 23; hour += 3, ++file) {
+      const std::string utc =
+          absl::StrFormat("2020-08-%02dT%02d:00", day, hour);
+      std::string text;
+      for (int r = 0; r < (file * 7) % 5; ++r) {
+        const double value = file * 10 + r;
+        expected.push_back(value);
+        text += absl::StrCat("\"", 40 + (file + r) % 5, ".5\",\"-120\",\"", utc,
+                             "\",\"OZONE\",\"", value,
+                             "\",\"PPB\",\"1\",\"1\",\"1\",\"Site ",
+                             (file + r) % 5, "\",\"A\",\"", (file + r) % 5,
+                             "\",\"84", (file + r) % 5, "\"\n");
+      }
+      // One malformed row in every third file.
+      if (file % 3 == 0) text += "\"short\"\n";
+      Write(absl::StrFormat("202008%02d/202008%02d-%02d.csv", day, day, hour),
+            text);
+    }
+  }
+  ASSERT_EQ(file, 40);
+  for (int threads : {1, 2, 3, 8}) {
+    LoadOptions options;
+    options.root = root_;
+    options.threads = threads;
+    options.max_reported_errors = 4;
+    ASSERT_OK_AND_ASSIGN(LoadedTable loaded, LoadDataRoot(options));
+    std::vector<double> values(loaded.table.concentration().begin(),
+                               loaded.table.concentration().end());
+    EXPECT_EQ(values, expected) << threads << " threads";
+    EXPECT_EQ(loaded.table.sites().size(), 5u) << threads << " threads";
+    EXPECT_EQ(loaded.stats.files, 40);
+    EXPECT_EQ(loaded.stats.malformed_rows, 14);
+    // The first errors in row order, not in the order threads met them.
+    EXPECT_THAT(loaded.stats.errors,
+                ::testing::ElementsAre(
+                    "20200810/20200810-01.csv:1: expected 13 fields, got 1",
+                    "20200810/20200810-10.csv:2: expected 13 fields, got 1",
+                    "20200810/20200810-19.csv:3: expected 13 fields, got 1",
+                    "20200811/20200811-04.csv:4: expected 13 fields, got 1"))
+        << threads << " threads";
+    for (size_t i = 0; i < loaded.table.num_rows(); ++i) {
+      const Record r = loaded.table.GetRecord(i);
+      const int site = static_cast<int>(r.latitude) - 40;
+      ASSERT_EQ(r.site_name, absl::StrCat("Site ", site));
+      ASSERT_EQ(r.full_aqs_id, absl::StrCat("84", site));
+    }
+  }
+}
+
+// Sites that differ only in a late decimal of a coordinate stay apart, in a
+// parser's cache, in a builder, and across merged builders.
+TEST_F(CsvLoaderTest, SitesDifferingInALateDecimalStayApart) {
+  const std::string a =
+      "\"41.75613\",\"-124.20347\",\"2020-08-10T01:00\",\"PM2.5\",\"1\","
+      "\"UG/M3\",\"1\",\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n";
+  std::string b = a;
+  b.replace(b.find("41.75613"), 8, "41.75614");
+  std::string c = a;
+  c.replace(c.find("-124.20347"), 10, "-124.203470001");
+  LoadStats stats;
+  Table t = ParseOne(a + b + c + a, &stats);
+  ASSERT_EQ(t.num_rows(), 4u);
+  EXPECT_EQ(t.sites().size(), 3u);
+  EXPECT_EQ(t.GetRecord(0).latitude, 41.75613);
+  EXPECT_EQ(t.GetRecord(1).latitude, 41.75614);
+  EXPECT_EQ(t.GetRecord(2).longitude, -124.203470001);
+  EXPECT_EQ(t.site_index()[3], t.site_index()[0]);
+
+  Write("20200810/20200810-01.csv", a + b);
+  Write("20200810/20200810-03.csv", c + a);
+  LoadOptions options;
+  options.root = root_;
+  options.threads = 2;
+  ASSERT_OK_AND_ASSIGN(LoadedTable loaded, LoadDataRoot(options));
+  EXPECT_EQ(loaded.table.sites().size(), 3u);
+  EXPECT_EQ(loaded.table.GetRecord(1).latitude, 41.75614);
+  EXPECT_EQ(loaded.table.GetRecord(2).longitude, -124.203470001);
+
+  TableBuilder builder;
+  Record r = t.GetRecord(0);
+  builder.AddRecord(r);
+  r.latitude = 41.756130000001;
+  builder.AddRecord(r);
+  EXPECT_EQ(builder.Build().sites().size(), 2u);
+}
+
+TEST_F(CsvLoaderTest, NumbersParseExactly) {
+  // The loader's fast decimal path must give the same doubles as strtod.
+  std::string text;
+  const std::vector<std::string> numbers = {"0.1",
+                                            "17.3",
+                                            "-124.20347",
+                                            "0.025",
+                                            "123456789012345",
+                                            "1e3",
+                                            "+2.5",
+                                            "0.000001",
+                                            ".5",
+                                            "5.",
+                                            "-0",
+                                            "1.0000000000000002",
+                                            "99999.99999"};
+  for (const std::string& number : numbers) {
+    text += absl::StrCat("\"1\",\"2\",\"2020-08-10T01:00\",\"PM2.5\",\"",
+                         number, "\",\"UG/M3\",\"", number,
+                         "\",\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n");
+  }
+  LoadStats stats;
+  Table t = ParseOne(text, &stats);
+  ASSERT_EQ(t.num_rows(), numbers.size())
+      << ::testing::PrintToString(stats.errors);
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    const double expected = std::strtod(numbers[i].c_str(), nullptr);
+    EXPECT_EQ(t.concentration()[i], expected) << numbers[i];
+    EXPECT_EQ(std::signbit(t.raw_concentration()[i]), std::signbit(expected))
+        << numbers[i];
+  }
+  for (const char* bad : {"1.2.3", "-", ".", "1,5", "nan", "inf", "0x10", "--1",
+                          "+-1", "+", "1 2"}) {
+    LoadStats bad_stats;
+    const std::string row = absl::StrCat(
+        "\"1\",\"2\",\"2020-08-10T01:00\",\"PM2.5\",\"", bad,
+        "\",\"UG/M3\",\"1\",\"1\",\"1\",\"S\",\"A\",\"1\",\"2\"\n");
+    EXPECT_EQ(ParseOne(row, &bad_stats).num_rows(), 0u) << bad;
+    EXPECT_EQ(bad_stats.malformed_rows, 1) << bad;
+  }
+}
+
+// The checked-in fixture root (test/data/store_root, see its README.md).
+std::string FixtureRoot() {
+  return absl::StrCat(OVERLAY_TEST_DATA_DIR, "/store_root");
+}
+
+TEST(CsvFixtureTest, LoadsEveryQuirkFromTheFixtureRoot) {
+  // Guard against a checkout that rewrote the CRLF fixture.
+  std::ifstream crlf(FixtureRoot() + "/20200810/20200810-03.csv",
+                     std::ios::binary);
+  const std::string crlf_text((std::istreambuf_iterator<char>(crlf)),
+                              std::istreambuf_iterator<char>());
+  ASSERT_NE(crlf_text.find("\r\n"), std::string::npos)
+      << "the CRLF fixture lost its CRs";
+
+  LoadOptions options;
+  options.root = FixtureRoot();
+  options.threads = 2;
+  ASSERT_OK_AND_ASSIGN(LoadedTable loaded, LoadDataRoot(options));
+  const Table& t = loaded.table;
+  EXPECT_EQ(loaded.stats.files, 4);  // README.md and notes/ ignored
+  EXPECT_EQ(loaded.stats.rows, 10);
+  EXPECT_EQ(loaded.stats.malformed_rows, 4);
+  EXPECT_EQ(loaded.stats.missing_concentrations, 2);
+  EXPECT_THAT(
+      loaded.stats.errors,
+      ::testing::ElementsAre(
+          "20200810/20200810-03.csv:3: column 5 (concentration): not a number",
+          "20200810/20200810-03.csv:4: expected 13 fields, got 12",
+          "20200810/20200810-03.csv:5: expected 13 fields, got 14",
+          "20200810/20200810-03.csv:6: bad quoting"));
+  ASSERT_EQ(t.num_rows(), 10u);
+  EXPECT_EQ(t.sites().size(), 4u);
+
+  std::vector<std::string> order;
+  for (size_t i = 0; i < t.num_rows(); ++i) {
+    const Record r = t.GetRecord(i);
+    order.push_back(absl::StrCat(FormatUtc(r.utc).substr(8), " ", r.parameter,
+                                 " ", r.site_name));
+  }
+  EXPECT_THAT(order,
+              ::testing::ElementsAre(
+                  "10T01:00 PM2.5 Crescent City",
+                  "10T01:00 OZONE Portland, SE Lafayette",
+                  "10T01:00 PM2.5 Portland, SE Lafayette",
+                  "10T01:00 NO2 Los Angeles \"Main St\"",
+                  "10T01:00 CO San Francisco",  // unquoted fields
+                  "10T01:00 BC Crescent City",  // unknown parameter kept
+                  "10T03:00 PM2.5 Crescent City",
+                  "10T03:00 OZONE Portland, SE Lafayette",
+                  "10T03:00 NO2 Los Angeles \"Main St\"",  // no final newline
+                  "12T23:00 PM2.5 Crescent City"));
+
+  const Record portland = t.GetRecord(1);
+  EXPECT_EQ(portland.agency, "Oregon DEQ, Portland");
+  EXPECT_EQ(portland.aqs_id, "410510080");
+  EXPECT_EQ(portland.full_aqs_id, "840410510080");
+  EXPECT_EQ(portland.concentration, 21);
+  EXPECT_EQ(portland.unit, "PPB");
+  const Record minus_999 = t.GetRecord(2);
+  EXPECT_EQ(minus_999.concentration, std::nullopt);
+  EXPECT_EQ(minus_999.raw_concentration, std::nullopt);
+  EXPECT_EQ(minus_999.aqi, std::nullopt);
+  EXPECT_EQ(minus_999.category, std::nullopt);
+  const Record empty = t.GetRecord(3);
+  EXPECT_EQ(empty.concentration, std::nullopt);
+  EXPECT_EQ(empty.raw_concentration, std::nullopt);
+  EXPECT_EQ(empty.aqi, std::nullopt);
+  EXPECT_EQ(empty.category, std::nullopt);
+  const Record co = t.GetRecord(4);
+  EXPECT_EQ(co.concentration, 0.25);
+  EXPECT_EQ(co.raw_concentration, 0.3);
+  EXPECT_EQ(co.aqi, std::nullopt);
+  EXPECT_DOUBLE_EQ(co.latitude, 37.7658);
+  EXPECT_GE(t.parameter()[5], kNumKnownParameters);
+  EXPECT_EQ(t.parameter_names()[t.parameter()[5]], "BC");
+  const Record last = t.GetRecord(9);
+  EXPECT_EQ(last.utc, DaysFromCivil(2020, 8, 12) * 86400 + 23 * 3600);
+  EXPECT_EQ(last.aqi, 89);
+  EXPECT_EQ(last.category, 2);
+  EXPECT_EQ(last.raw_concentration, 31);
+}
+
+TEST(CsvFixtureTest, RestrictsToADayRangeOrADayList) {
+  LoadOptions options;
+  options.root = FixtureRoot();
+  options.first_day = DaysFromCivil(2020, 8, 11);
+  ASSERT_OK_AND_ASSIGN(LoadedTable range, LoadDataRoot(options));
+  EXPECT_EQ(range.stats.files, 2);
+  ASSERT_EQ(range.table.num_rows(), 1u);
+  EXPECT_EQ(FormatUtc(range.table.GetRecord(0).utc), "2020-08-12T23:00");
+
+  options.first_day.reset();
+  options.last_day = DaysFromCivil(2020, 8, 10);
+  ASSERT_OK_AND_ASSIGN(LoadedTable first, LoadDataRoot(options));
+  EXPECT_EQ(first.stats.files, 2);
+  EXPECT_EQ(first.table.num_rows(), 9u);
+
+  options.last_day.reset();
+  options.days = {DaysFromCivil(2020, 8, 12), DaysFromCivil(2020, 8, 11)};
+  ASSERT_OK_AND_ASSIGN(LoadedTable list, LoadDataRoot(options));
+  EXPECT_EQ(list.stats.files, 2);
+  EXPECT_EQ(list.table.num_rows(), 1u);
+
+  options.days = {DaysFromCivil(2020, 9, 1)};
+  ASSERT_OK_AND_ASSIGN(LoadedTable none, LoadDataRoot(options));
+  EXPECT_EQ(none.stats.files, 0);
+  EXPECT_EQ(none.table.num_rows(), 0u);
 }
 
 TEST(RecordTest, TimeAndDayParsing) {

@@ -6,7 +6,9 @@
 #include "core/store/query_executor.h"
 
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/datagen/dataset_generator.h"
@@ -33,6 +35,24 @@ class GeneratedTable : public ::testing::Test {
     options.first_day = "2020-08-28";
     options.last_day = "2020-09-06";
     ASSERT_OK(GenerateDataset(options).status());
+    // Rows the generator never writes: unknown parameters, categories and
+    // AQIs out of the usual range, an empty unit, missing values.
+    std::ofstream extra(*root_ + "/20200830/20200830-00.csv");
+    ASSERT_TRUE(extra.good());
+    for (int i = 0; i < 40; ++i) {
+      extra << "\"" << 30 + i % 7 << ".25\",\"" << -100 - i % 5
+            << ".5\",\"2020-08-30T00:00\",\""
+            << (i % 3 == 0   ? "BC"
+                : i % 3 == 1 ? "pm2.5"
+                             : "NH3")
+            << "\",\"" << (i % 4 == 0 ? "-999" : std::to_string(i - 5))
+            << "\",\"" << (i % 5 == 0 ? "" : "UG/M3") << "\",\"" << i << "\",\""
+            << (i % 6 == 0 ? "" : std::to_string(i * 9 - 40)) << "\",\""
+            << (i % 8) << "\",\"Extra, site " << i % 7 << "\",\"Agency\",\"X"
+            << i % 7 << "\",\"840X" << i % 7 << "\"\n";
+    }
+    extra.close();
+    ASSERT_TRUE(extra.good());
     LoadOptions load;
     load.root = *root_;
     ASSERT_OK_AND_ASSIGN(LoadedTable loaded, LoadDataRoot(load));
@@ -52,7 +72,8 @@ class GeneratedTable : public ::testing::Test {
   static std::vector<uint32_t> Reference(const Filter& filter) {
     std::vector<uint32_t> rows;
     for (size_t i = 0; i < records_->size(); ++i) {
-      if (filter.limit > 0 && static_cast<int64_t>(rows.size()) >= filter.limit) {
+      if (filter.limit > 0 &&
+          static_cast<int64_t>(rows.size()) >= filter.limit) {
         break;
       }
       if (RecordMatches(filter, (*records_)[i])) {
@@ -102,7 +123,8 @@ TEST_F(GeneratedTable, RandomFiltersMatchBruteForce) {
       f.max_concentration = f.min_concentration.value_or(0) + uniform(0, 80);
     }
     if (chance(0.25)) f.min_aqi = static_cast<int>(uniform(-5, 120));
-    if (chance(0.25)) f.max_aqi = f.min_aqi.value_or(0) + static_cast<int>(uniform(0, 150));
+    if (chance(0.25))
+      f.max_aqi = f.min_aqi.value_or(0) + static_cast<int>(uniform(0, 150));
     if (chance(0.2)) {
       for (int c = 1; c <= 6; ++c) {
         if (chance(0.4)) f.categories.push_back(c);
@@ -110,25 +132,34 @@ TEST_F(GeneratedTable, RandomFiltersMatchBruteForce) {
     }
     if (chance(0.3)) {
       const int64_t first = DaysFromCivil(2020, 8, 28) * 86400;
-      f.from_utc = first + static_cast<int64_t>(uniform(0, 10 * 86400));
-      if (chance(0.7)) f.to_utc = *f.from_utc + static_cast<int64_t>(uniform(0, 3 * 86400));
+      const int64_t from = first + static_cast<int64_t>(uniform(0, 10 * 86400));
+      if (chance(0.8)) f.from_utc = from;
+      if (chance(0.7))
+        f.to_utc = from + static_cast<int64_t>(uniform(0, 3 * 86400));
     }
     if (chance(0.2)) {
       const double lat = uniform(25, 45), lon = uniform(-124, -75);
-      f.bbox = BoundingBox{lat, lon, lat + uniform(0, 15), lon + uniform(0, 30)};
+      f.bbox =
+          BoundingBox{lat, lon, lat + uniform(0, 15), lon + uniform(0, 30)};
     }
     if (chance(0.2)) {
       for (int k = 0; k < 3; ++k) {
         const Site& s = sites[static_cast<size_t>(uniform(0, sites.size()))];
         f.site_keys.push_back(chance(0.5) ? s.aqs_id : s.full_aqs_id);
       }
+      if (chance(0.2)) f.site_keys.push_back("no such site");
     }
     if (chance(0.2)) {
       const Site& s = sites[static_cast<size_t>(uniform(0, sites.size()))];
-      const std::string& text = chance(0.5) ? s.site_name : s.aqs_id;
-      f.prefix = text.substr(0, 1 + static_cast<size_t>(uniform(0, 5)));
+      const double which = uniform(0, 1);
+      const std::string& text = which < 0.4   ? s.site_name
+                                : which < 0.7 ? s.aqs_id
+                                              : s.full_aqs_id;
+      f.prefix = chance(0.1)
+                     ? std::string()
+                     : text.substr(0, static_cast<size_t>(uniform(1, 7)));
     }
-    if (chance(0.3)) f.limit = 1 + static_cast<int64_t>(uniform(0, 2000));
+    if (chance(0.3)) f.limit = 1 + static_cast<int64_t>(uniform(0, 6000));
     std::vector<uint32_t> expected = Reference(f);
     ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> rows, ExecuteFilter(*table_, f));
     ASSERT_EQ(rows, expected) << "query " << q;
@@ -139,12 +170,93 @@ TEST_F(GeneratedTable, RandomFiltersMatchBruteForce) {
     std::vector<uint32_t> split;
     ASSERT_OK(ExecuteFilterRange(*table_, f, 0, cut, &split));
     if (!LimitReached(f, split)) {
-      ASSERT_OK(ExecuteFilterRange(*table_, f, cut, table_->num_rows(), &split));
+      ASSERT_OK(
+          ExecuteFilterRange(*table_, f, cut, table_->num_rows(), &split));
     }
     ASSERT_EQ(split, expected) << "query " << q << " cut " << cut;
     nonempty += !expected.empty();
   }
   EXPECT_GT(nonempty, 150);
+}
+
+TEST_F(GeneratedTable, UnknownParametersAreKeptButNeverSelected) {
+  int64_t unknown = 0;
+  for (const Record& r : *records_) {
+    unknown += !ParseParameter(r.parameter).has_value();
+  }
+  ASSERT_GT(unknown, 0);
+  ASSERT_OK_AND_ASSIGN(int64_t all, CountMatches(*table_, Filter()));
+  EXPECT_EQ(all, static_cast<int64_t>(table_->num_rows()));
+  Filter known;
+  for (int p = 0; p < kNumKnownParameters; ++p) {
+    known.parameters.push_back(static_cast<Parameter>(p));
+  }
+  ASSERT_OK_AND_ASSIGN(int64_t selected, CountMatches(*table_, known));
+  EXPECT_EQ(selected, all - unknown);
+}
+
+// Every single condition on its own, at bounds taken from the data, so each
+// specialised scan loop meets the reference once at least.
+TEST_F(GeneratedTable, EachConditionAloneMatchesBruteForce) {
+  const Record& some = (*records_)[records_->size() / 2];
+  std::vector<Filter> filters(10);
+  filters[0].parameters = {Parameter::kPm25, Parameter::kCo};
+  filters[1].min_concentration = some.concentration.value_or(5);
+  filters[2].max_concentration = some.concentration.value_or(5);
+  filters[3].min_aqi = some.aqi.value_or(50);
+  filters[3].max_aqi = some.aqi.value_or(50);
+  filters[4].categories = {1, 6};
+  filters[5].from_utc = some.utc;
+  filters[5].to_utc = some.utc;
+  filters[6].bbox =
+      BoundingBox{some.latitude, some.longitude, some.latitude, some.longitude};
+  filters[7].site_keys = {some.full_aqs_id};
+  filters[8].prefix = some.site_name;
+  filters[9].limit = 1;
+  for (size_t i = 0; i < filters.size(); ++i) {
+    std::vector<uint32_t> expected = Reference(filters[i]);
+    EXPECT_FALSE(expected.empty()) << "filter " << i;
+    ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> rows,
+                         ExecuteFilter(*table_, filters[i]));
+    EXPECT_EQ(rows, expected) << "filter " << i;
+  }
+}
+
+// Limits and split scans across the executor's blocks of rows.
+TEST(ExecutorLimitTest, StopsAtTheLimitAcrossBlocks) {
+  TableBuilder builder;
+  Record r;
+  r.latitude = 40;
+  r.longitude = -120;
+  r.site_name = "S";
+  r.agency = "A";
+  r.aqs_id = "1";
+  r.full_aqs_id = "841";
+  r.parameter = "OZONE";
+  r.unit = "PPB";
+  constexpr int kRows = 20000;
+  for (int i = 0; i < kRows; ++i) {
+    r.utc = i;
+    r.concentration = i % 3 == 0 ? std::optional<double>(i) : std::nullopt;
+    builder.AddRecord(r);
+  }
+  const Table table = builder.Build();
+  Filter f;
+  f.min_concentration = 0;
+  for (int64_t limit : {1, 4095, 4096, 4097, 5000, 6667, 6668, 100000}) {
+    f.limit = limit;
+    ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> rows, ExecuteFilter(table, f));
+    const size_t expected = std::min<int64_t>(limit, 6667);
+    ASSERT_EQ(rows.size(), expected) << limit;
+    for (size_t k = 0; k < rows.size(); ++k) ASSERT_EQ(rows[k], 3 * k);
+    ASSERT_OK_AND_ASSIGN(int64_t count, CountMatches(table, f));
+    EXPECT_EQ(count, static_cast<int64_t>(expected));
+    // A first slice, then the rest, as a caller handing off to a worker.
+    std::vector<uint32_t> split;
+    ASSERT_OK(ExecuteFilterRange(table, f, 0, 5001, &split));
+    ASSERT_OK(ExecuteFilterRange(table, f, 5001, kRows + 10, &split));
+    EXPECT_EQ(split, rows) << limit;
+  }
 }
 
 TEST_F(GeneratedTable, MissingValuesNeverSatisfyRanges) {
