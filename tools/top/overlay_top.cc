@@ -1,187 +1,210 @@
 // Copyright 2026 The overlay Authors.
 //
 // overlay_top --config F [--once] [--interval S] [--deadline_ms MS]
-// A live view of every node of an overlay, refreshed every interval: role,
-// team, host, up/down, qps, in-flight, queue, Query p99, rows, RSS, CPU%,
-// and the overlay's edges. A node that does not answer within the deadline
-// shows as DOWN at the next refresh. `q` or Ctrl+C leaves and restores the
-// terminal. --once prints one plain frame after one poll and exits 0 (down
-// nodes are shown as DOWN, not as an error).
+//             [--host_override GROUP=HOST,...]
+// A live view of every node of an overlay, refreshed every --interval
+// seconds: id, role, team, host, up/DOWN, qps, in-flight, queue, Query p99,
+// rows, RSS, CPU%, uptime, and the overlay's edges (each once; (x) when an
+// end is down). All nodes are polled at once with GetMetrics, each poll with
+// a deadline (--deadline_ms, 800 by default), so a node that stops
+// answering shows as DOWN at the next refresh: within interval + deadline,
+// 1.8 s by default.
+//
+// Keys: q (or Ctrl+C) quits, space redraws now. The terminal (raw mode,
+// alternate screen, cursor) is restored on q, SIGINT, SIGTERM, SIGHUP and
+// at exit. When stdout is not a terminal, frames are printed one after the
+// other as plain text (no escape codes) until a signal.
+//
+// --once: one poll, one plain-text frame on stdout, exit 0 -- also when
+// nodes are down (they are listed as DOWN with the reason; the title says
+// "k/n up" and "DOWN: ..."); scripts grep for those.
+// Exit codes: 0 ok; 1 bad flags or config, or no usable terminal (and
+// after --help, as absl does for every binary of ours).
+// Flag names take '-' or '_' (--host-override = --host_override).
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <poll.h>
-#include <signal.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <memory>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_join.h"
 #include "core/config/overlay_config.h"
-#include "protos/overlay.grpc.pb.h"
-#include "tools/top/top_frame.h"
+#include "glog/logging.h"
+#include "tools/top/frame_renderer.h"
+#include "tools/top/host_override.h"
+#include "tools/top/metrics_poller.h"
+#include "tools/top/terminal_session.h"
 
-ABSL_FLAG(std::string, config, "", "overlay config (JSON) naming the nodes");
-ABSL_FLAG(bool, once, false, "print one plain frame and exit");
-ABSL_FLAG(double, interval, 1.0, "seconds between refreshes");
-ABSL_FLAG(int, deadline_ms, 800, "deadline of each poll; later is DOWN");
+ABSL_FLAG(std::string, config, "",
+          "overlay config (JSON) naming the nodes to watch (required)");
+ABSL_FLAG(bool, once, false,
+          "poll once, print one plain-text frame and exit 0 (down nodes are "
+          "shown as DOWN, not reported by the exit code)");
+ABSL_FLAG(double, interval, 1.0, "seconds between refreshes (>= 0.1)");
+ABSL_FLAG(int, deadline_ms, 0,
+          "deadline of each GetMetrics poll in ms; a node slower than this "
+          "is DOWN. 0: 800, or 80% of --interval if that is less; at most "
+          "the interval");
+ABSL_FLAG(std::vector<std::string>, host_override, {},
+          "GROUP=HOST[,GROUP=HOST...]: dial the processes of host_group GROUP "
+          "at HOST instead of their configured host (ports unchanged)");
 
 namespace overlay::top {
 namespace {
 
-std::atomic<bool> g_quit{false};
-termios g_saved_termios;
-bool g_terminal_changed = false;
+// absl flags are spelled with '_'; accept '-' in flag names too, as the
+// issue spells them (--host-override).
+void NormalizeFlagNames(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-' || arg[2] == '\0') continue;
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
 
-void RestoreTerminal() {
-  if (!g_terminal_changed) return;
-  g_terminal_changed = false;
-  tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
-  std::fputs("\x1b[?25h\x1b[?1049l", stdout);  // cursor on, main screen
+void PrintPlain(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) {
+    text += line;
+    text += '\n';
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
 
-void OnSignal(int) { g_quit.store(true); }
-
-class Poller {
- public:
-  explicit Poller(const OverlayConfig& config) {
-    for (const ProcessConfig& p : config.processes) {
-      ids_.push_back(p.id);
-      stubs_.push_back(v1::QueryService::NewStub(grpc::CreateChannel(
-          p.Address(), grpc::InsecureChannelCredentials())));
-    }
+// Batch mode: stdout is not a terminal. Plain frames until SIGINT/SIGTERM.
+int RunBatch(MetricsPoller& poller, const FrameRenderer& renderer,
+             std::chrono::milliseconds interval) {
+  std::optional<Snapshot> previous;
+  while (true) {
+    const auto next = std::chrono::steady_clock::now() + interval;
+    Snapshot current = poller.Poll();
+    PrintPlain(renderer.Render(previous ? &*previous : nullptr, current));
+    std::fputs("\n", stdout);
+    previous = std::move(current);
+    std::this_thread::sleep_until(next);
   }
+}
 
-  // Polls every node at once; each gets `deadline_ms`.
-  std::vector<NodePoll> Poll(int deadline_ms) {
-    const size_t n = ids_.size();
-    grpc::CompletionQueue cq;
-    std::vector<std::unique_ptr<grpc::ClientContext>> contexts(n);
-    std::vector<v1::MetricsResponse> replies(n);
-    std::vector<grpc::Status> statuses(n);
-    std::vector<std::unique_ptr<grpc::ClientAsyncResponseReader<
-        v1::MetricsResponse>>>
-        readers(n);
-    const auto deadline = std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(deadline_ms);
-    for (size_t i = 0; i < n; ++i) {
-      contexts[i] = std::make_unique<grpc::ClientContext>();
-      contexts[i]->set_deadline(deadline);
-      readers[i] = stubs_[i]->PrepareAsyncGetMetrics(
-          contexts[i].get(), v1::MetricsRequest(), &cq);
-      readers[i]->StartCall();
-      // The tag is the node's slot in this poll's own queue.
-      readers[i]->Finish(&replies[i], &statuses[i], &statuses[i]);
-    }
-    for (size_t done = 0; done < n; ++done) {
-      void* tag;
-      bool ok;
-      if (!cq.Next(&tag, &ok)) break;
-    }
-    cq.Shutdown();
-    void* tag;
-    bool ok;
-    while (cq.Next(&tag, &ok)) {
-    }
-    const double now = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now().time_since_epoch())
-                           .count();
-    std::vector<NodePoll> polls(n);
-    for (size_t i = 0; i < n; ++i) {
-      polls[i].id = ids_[i];
-      polls[i].at_s = now;
-      if (statuses[i].ok()) {
-        polls[i].metrics = std::move(replies[i]);
-      } else {
-        polls[i].error = statuses[i].error_message();
+int RunLive(MetricsPoller& poller, const FrameRenderer& renderer,
+            std::chrono::milliseconds interval) {
+  absl::StatusOr<std::unique_ptr<TerminalSession>> terminal =
+      TerminalSession::Start(STDIN_FILENO, STDOUT_FILENO);
+  if (!terminal.ok()) {
+    std::cerr << "overlay_top: " << terminal.status().message() << "\n";
+    return 1;
+  }
+  TerminalSession& term = **terminal;
+  std::optional<Snapshot> previous;
+  std::optional<Snapshot> current;
+  while (true) {
+    const auto next = std::chrono::steady_clock::now() + interval;
+    // Rates compare this poll with the one before it.
+    Snapshot polled = poller.Poll();
+    if (current) previous = std::move(current);
+    current = std::move(polled);
+    std::vector<std::string> lines =
+        renderer.Render(previous ? &*previous : nullptr, *current);
+    lines.push_back("");
+    lines.push_back("q: quit   space: refresh now");
+    term.Draw(lines);
+    // Until the next refresh: redraw on resize, leave on q or a signal.
+    bool refresh = false;
+    while (!refresh) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          next - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      switch (term.Wait(static_cast<int>(left.count()))) {
+        case TerminalSession::Event::kQuit:
+          term.Restore();
+          return 0;
+        case TerminalSession::Event::kResize:
+          term.Draw(lines);
+          break;
+        case TerminalSession::Event::kRefresh:
+          refresh = true;
+          break;
+        case TerminalSession::Event::kTimeout:
+          break;
       }
     }
-    return polls;
   }
-
- private:
-  std::vector<std::string> ids_;
-  std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs_;
-};
+}
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "overlay_top --config configs/one_host.json [--once]");
-  absl::ParseCommandLine(argc, argv);
+      "a live terminal view of an overlay's nodes.\n"
+      "  overlay_top --config configs/one_host.json [--once] "
+      "[--host_override host2=10.0.0.7]\n"
+      "Keys: q or Ctrl+C quits, space refreshes. --once prints one frame "
+      "and exits 0 even when nodes are down (they show as DOWN).");
+  NormalizeFlagNames(argc, argv);
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  if (rest.size() > 1) {
+    std::cerr << "overlay_top: unexpected argument '" << rest[1]
+              << "' (see --help)\n";
+    return 1;
+  }
   const std::string path = absl::GetFlag(FLAGS_config);
   if (path.empty()) {
-    std::cerr << "overlay_top: --config is required\n";
-    return 2;
+    std::cerr << "overlay_top: --config is required (see --help)\n";
+    return 1;
+  }
+  const double interval_s = absl::GetFlag(FLAGS_interval);
+  int deadline_ms = absl::GetFlag(FLAGS_deadline_ms);
+  if (!(interval_s >= 0.1 && interval_s <= 3600)) {
+    std::cerr << "overlay_top: --interval must be in 0.1..3600 seconds\n";
+    return 1;
+  }
+  const auto interval =
+      std::chrono::milliseconds(static_cast<int64_t>(interval_s * 1000));
+  const bool once = absl::GetFlag(FLAGS_once);
+  if (deadline_ms == 0) {
+    deadline_ms = once ? 800
+                       : static_cast<int>(
+                             std::min<int64_t>(800, interval.count() * 8 / 10));
+  }
+  if (deadline_ms < 1 || (!once && deadline_ms > interval.count())) {
+    std::cerr << "overlay_top: --deadline_ms must be in 1.." << interval.count()
+              << " (the interval) or 0\n";
+    return 1;
   }
   absl::StatusOr<OverlayConfig> config = LoadOverlayConfig(path);
   if (!config.ok()) {
     std::cerr << "overlay_top: " << config.status().message() << "\n";
-    return 2;
+    return 1;
   }
-  Poller poller(*config);
-  const int deadline_ms = absl::GetFlag(FLAGS_deadline_ms);
-  if (absl::GetFlag(FLAGS_once)) {
-    for (const std::string& line :
-         RenderFrame(*config, {}, poller.Poll(deadline_ms))) {
-      std::puts(line.c_str());
-    }
+  if (absl::Status s =
+          ApplyHostOverrides(absl::GetFlag(FLAGS_host_override), *config);
+      !s.ok()) {
+    std::cerr << "overlay_top: " << s.message() << "\n";
+    return 1;
+  }
+
+  PollerOptions options;
+  options.deadline_ms = deadline_ms;
+  MetricsPoller poller(TargetsFromConfig(*config), options);
+  const FrameRenderer renderer(*std::move(config));
+  if (once) {
+    PrintPlain(renderer.Render(nullptr, poller.Poll()));
     return 0;
   }
-  signal(SIGINT, OnSignal);
-  signal(SIGTERM, OnSignal);
-  const bool tty = isatty(STDIN_FILENO);
-  if (tty && tcgetattr(STDIN_FILENO, &g_saved_termios) == 0) {
-    termios raw = g_saved_termios;
-    raw.c_lflag &= ~(ICANON | ECHO);
-    raw.c_cc[VMIN] = 0;
-    raw.c_cc[VTIME] = 0;
-    tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-    g_terminal_changed = true;
-    std::atexit(RestoreTerminal);
-  }
-  std::fputs("\x1b[?1049h\x1b[?25l", stdout);  // alternate screen, no cursor
-  std::vector<NodePoll> previous;
-  const auto interval = std::chrono::milliseconds(
-      static_cast<int64_t>(absl::GetFlag(FLAGS_interval) * 1000));
-  while (!g_quit.load()) {
-    const auto next = std::chrono::steady_clock::now() + interval;
-    std::vector<NodePoll> current = poller.Poll(deadline_ms);
-    std::string frame = "\x1b[H\x1b[2J";
-    for (const std::string& line : RenderFrame(*config, previous, current)) {
-      frame += line;
-      frame += "\r\n";
-    }
-    std::fputs(frame.c_str(), stdout);
-    std::fflush(stdout);
-    previous = std::move(current);
-    // Wait for the next refresh, leaving early on 'q' or a signal.
-    while (!g_quit.load() && std::chrono::steady_clock::now() < next) {
-      const int wait_ms = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(
-              next - std::chrono::steady_clock::now())
-              .count());
-      pollfd in{STDIN_FILENO, POLLIN, 0};
-      if (poll(&in, 1, std::max(1, std::min(wait_ms, 100))) > 0) {
-        char c = 0;
-        if (read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q')) {
-          g_quit.store(true);
-        }
-      }
-    }
-  }
-  RestoreTerminal();
-  std::fputs("\x1b[?25h\x1b[?1049l", stdout);
-  std::fflush(stdout);
-  return 0;
+  if (isatty(STDOUT_FILENO) != 1) return RunBatch(poller, renderer, interval);
+  return RunLive(poller, renderer, interval);
 }
 
 }  // namespace

@@ -1,0 +1,242 @@
+// Copyright 2026 The overlay Authors.
+
+#include "tools/top/frame_renderer.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace overlay::top {
+namespace {
+
+constexpr int kEdgesPerLine = 10;
+
+// The p99 of the client-facing Query RPC, if the node has served one.
+std::optional<double> QueryP99(const v1::MetricsResponse& m) {
+  for (const v1::LatencySummary& s : m.latency()) {
+    if (s.rpc() == "Query" && s.count() > 0) return s.p99_ms();
+  }
+  return std::nullopt;
+}
+
+// 1234567 -> "1,234,567".
+std::string Grouped(int64_t value) {
+  std::string digits = absl::StrCat(value < 0 ? -value : value);
+  std::string out;
+  const int n = static_cast<int>(digits.size());
+  for (int i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return value < 0 ? "-" + out : out;
+}
+
+std::string Bytes(int64_t bytes) {
+  const double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
+  if (mib >= 10240) return absl::StrFormat("%.1fG", mib / 1024.0);
+  return absl::StrFormat("%.1fM", mib);
+}
+
+std::string Duration(double seconds) {
+  const int64_t s = static_cast<int64_t>(std::max(0.0, seconds));
+  if (s < 60) return absl::StrFormat("%ds", s);
+  if (s < 3600) return absl::StrFormat("%dm%02ds", s / 60, s % 60);
+  if (s < 86400) return absl::StrFormat("%dh%02dm", s / 3600, s % 3600 / 60);
+  return absl::StrFormat("%dd%02dh", s / 86400, s % 86400 / 3600);
+}
+
+std::string Optional(const std::optional<double>& v, int decimals) {
+  return v ? absl::StrFormat("%.*f", decimals, *v) : "-";
+}
+
+enum class Align { kLeft, kRight };
+
+struct Column {
+  const char* title;
+  Align align;
+};
+
+// The table's columns; a row's cells come in this order.
+constexpr Column kColumns[] = {
+    {"ID", Align::kLeft},      {"ROLE", Align::kLeft},
+    {"TEAM", Align::kLeft},    {"HOST", Align::kLeft},
+    {"STATE", Align::kLeft},   {"QPS", Align::kRight},
+    {"INFL", Align::kRight},   {"QUEUE", Align::kRight},
+    {"P99ms", Align::kRight},  {"ROWS", Align::kRight},
+    {"RSS", Align::kRight},    {"CPU%", Align::kRight},
+    {"UPTIME", Align::kRight},
+};
+constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
+
+}  // namespace
+
+NodeRates ComputeRates(const NodeSample* before, const NodeSample& now) {
+  NodeRates rates;
+  if (before == nullptr || !before->metrics || !now.metrics) return rates;
+  const v1::MetricsResponse& a = *before->metrics;
+  const v1::MetricsResponse& b = *now.metrics;
+  // A restarted node's counters start again: no rate across a restart.
+  if (a.pid() != b.pid() || b.queries_received() < a.queries_received() ||
+      b.cpu_s() < a.cpu_s()) {
+    return rates;
+  }
+  double elapsed = 0;
+  if (a.uptime_s() > 0 && b.uptime_s() > 0) {
+    if (b.uptime_s() < a.uptime_s()) return rates;  // restarted
+    elapsed = b.uptime_s() - a.uptime_s();
+  } else {
+    elapsed = now.at_s - before->at_s;
+  }
+  if (elapsed <= 0) return rates;
+  rates.qps = static_cast<double>(b.queries_received() - a.queries_received()) /
+              elapsed;
+  rates.cpu_percent = 100.0 * (b.cpu_s() - a.cpu_s()) / elapsed;
+  return rates;
+}
+
+std::string DownReason(int status_code, const std::string& message) {
+  const auto code = static_cast<absl::StatusCode>(status_code);
+  if (code == absl::StatusCode::kDeadlineExceeded) return "no answer in time";
+  struct Known {
+    const char* needle;
+    const char* reason;
+  };
+  static constexpr Known kKnown[] = {
+      {"connection refused", "connection refused"},
+      {"no route to host", "no route to host"},
+      {"network is unreachable", "network unreachable"},
+      {"dns resolution failed", "unknown host"},
+      {"name or service not known", "unknown host"},
+      {"connection reset", "connection reset"},
+      {"socket closed", "connection closed"},
+  };
+  const std::string lower = absl::AsciiStrToLower(message);
+  for (const Known& known : kKnown) {
+    if (absl::StrContains(lower, known.needle)) return known.reason;
+  }
+  std::string name = absl::AsciiStrToLower(absl::StatusCodeToString(code));
+  std::string text = message.substr(0, 60);
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return text.empty() ? name : absl::StrCat(name, ": ", text);
+}
+
+std::vector<std::pair<std::string, std::string>> UndirectedEdges(
+    const OverlayConfig& config) {
+  std::vector<std::pair<std::string, std::string>> edges;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ProcessConfig& p : config.processes) {
+    for (const std::string& n : p.neighbors) {
+      if (n == p.id) continue;
+      auto key = p.id < n ? std::make_pair(p.id, n) : std::make_pair(n, p.id);
+      if (seen.insert(key).second) edges.emplace_back(p.id, n);
+    }
+  }
+  return edges;
+}
+
+FrameRenderer::FrameRenderer(OverlayConfig config)
+    : config_(std::move(config)) {}
+
+std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
+                                               const Snapshot& current) const {
+  std::vector<std::vector<std::string>> table;
+  table.emplace_back();
+  for (const Column& c : kColumns) table.back().push_back(c.title);
+  std::vector<std::string> reasons = {""};  // per table row
+  std::set<std::string> down;
+  std::vector<std::string> down_ids;
+  for (const ProcessConfig& p : config_.processes) {
+    const NodeSample* now = current.Find(p.id);
+    std::vector<std::string> row = {p.id, std::string(RoleName(p.role)),
+                                    p.team.empty() ? "-" : p.team,
+                                    now ? now->address : p.Address()};
+    if (now == nullptr || !now->up()) {
+      down.insert(p.id);
+      down_ids.push_back(p.id);
+      row.push_back("DOWN");
+      while (row.size() < kNumColumns) row.push_back("-");
+      reasons.push_back(now == nullptr
+                            ? "not polled"
+                            : DownReason(now->status_code, now->error));
+    } else {
+      const v1::MetricsResponse& m = *now->metrics;
+      const NodeRates rates = ComputeRates(
+          previous == nullptr ? nullptr : previous->Find(p.id), *now);
+      row.push_back("up");
+      row.push_back(Optional(rates.qps, 1));
+      row.push_back(absl::StrCat(m.in_flight()));
+      row.push_back(absl::StrCat(m.queue_depth()));
+      row.push_back(Optional(QueryP99(m), 2));
+      row.push_back(Grouped(m.rows_loaded()));
+      row.push_back(Bytes(m.rss_bytes()));
+      row.push_back(Optional(rates.cpu_percent, 1));
+      row.push_back(Duration(m.uptime_s()));
+      reasons.push_back(m.node_id().empty() || m.node_id() == p.id
+                            ? ""
+                            : absl::StrCat("answers as '", m.node_id(), "'"));
+    }
+    table.push_back(std::move(row));
+  }
+
+  std::vector<size_t> widths(kNumColumns, 0);
+  for (const auto& row : table) {
+    for (size_t i = 0; i < kNumColumns; ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+
+  std::vector<std::string> lines;
+  const int total = static_cast<int>(config_.processes.size());
+  std::string title = absl::StrFormat(
+      "overlay %s  %d/%d up", config_.name.empty() ? "-" : config_.name,
+      total - static_cast<int>(down_ids.size()), total);
+  if (!down_ids.empty()) {
+    absl::StrAppend(&title, "  DOWN: ", absl::StrJoin(down_ids, " "));
+  }
+  if (!config_.path.empty()) absl::StrAppend(&title, "  (", config_.path, ")");
+  lines.push_back(std::move(title));
+  lines.push_back("");
+  for (size_t r = 0; r < table.size(); ++r) {
+    std::string line;
+    for (size_t i = 0; i < kNumColumns; ++i) {
+      const std::string& cell = table[r][i];
+      const std::string pad(widths[i] - cell.size(), ' ');
+      if (i > 0) line += "  ";
+      line += kColumns[i].align == Align::kLeft ? cell + pad : pad + cell;
+    }
+    if (!reasons[r].empty()) absl::StrAppend(&line, "  ", reasons[r]);
+    // Left-aligned last cells leave trailing blanks; drop them.
+    line.erase(line.find_last_not_of(' ') + 1);
+    lines.push_back(std::move(line));
+  }
+
+  lines.push_back("");
+  const auto edges = UndirectedEdges(config_);
+  bool any_broken = false;
+  std::string line = absl::StrCat("edges (", edges.size(), "):");
+  for (size_t i = 0; i < edges.size(); ++i) {
+    const auto& [a, b] = edges[i];
+    const bool broken = down.count(a) > 0 || down.count(b) > 0;
+    any_broken |= broken;
+    if (i > 0 && i % kEdgesPerLine == 0) {
+      lines.push_back(std::move(line));
+      line = "      ";
+    }
+    absl::StrAppend(&line, "  ", a, "-", b, broken ? "(x)" : "");
+  }
+  lines.push_back(std::move(line));
+  if (any_broken) lines.push_back("(x): an end of the edge is DOWN");
+  return lines;
+}
+
+}  // namespace overlay::top
