@@ -60,6 +60,8 @@ class UnaryCall : public CompletionTag {
         }
         Listen(node_, cq_);
         start_nanos_ = node_->clock->NowNanos();
+        // Counted now: a raw request is consumed when the call parses it.
+        node_->metrics->Add(node_->metrics->bytes_in, WireSize(request_));
         if (Derived::kCountedByGate) {
           if (!node_->gate->Enter()) {
             Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -121,7 +123,6 @@ class UnaryCall : public CompletionTag {
     state_ = State::kFinishing;
     node_->metrics->LatencyOf(kKind).Record(node_->clock->NowNanos() -
                                             start_nanos_);
-    node_->metrics->Add(node_->metrics->bytes_in, WireSize(request_));
   }
 
   State state_ = State::kAwaitingRequest;

@@ -283,6 +283,27 @@ TEST(FiveNodesTest, CycleCountsEveryShareExactlyOnce) {
   ASSERT_OK(overlay.Stop());
 }
 
+// Waits (bounded) until no node holds result rows, then checks that the
+// portal no longer knows `query_id`.
+void ExpectResultGone(TestOverlay& overlay, v1::QueryService::Stub& portal,
+                      const std::string& query_id, int max_seconds) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(max_seconds);
+  while (MetricSum(overlay, &v1::MetricsResponse::results_held) != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(MetricSum(overlay, &v1::MetricsResponse::results_held), 0);
+  v1::ChunkRequest chunk_request;
+  chunk_request.set_query_id(query_id);
+  v1::ChunkResponse chunk;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  grpc::Status status = portal.GetChunk(&context, chunk_request, &chunk);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << status.error_message();
+}
+
 TEST(MetricsTest, NodesReportTheQueriesTheyServed) {
   TestOverlay overlay;
   ASSERT_OK(overlay.Start("configs/one_host.json", GeneratedData::Get().root()));
@@ -332,20 +353,7 @@ TEST(LifecycleTest, ReleaseFreesResultsEverywhere) {
     EXPECT_TRUE(released.released());
   }
   // Releases to the owners are asynchronous: wait for them, bounded.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (MetricSum(overlay, &v1::MetricsResponse::results_held) != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(MetricSum(overlay, &v1::MetricsResponse::results_held), 0);
-  v1::ChunkRequest chunk_request;
-  chunk_request.set_query_id(pulled.response.query_id());
-  v1::ChunkResponse chunk;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  grpc::Status status = portal->GetChunk(&context, chunk_request, &chunk);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  ExpectResultGone(overlay, *portal, pulled.response.query_id(), 10);
   ASSERT_OK(overlay.Stop());
 }
 
@@ -361,23 +369,9 @@ TEST(LifecycleTest, TtlExpiryFreesResults) {
                        RunAndPull(*portal, request, /*release=*/false));
   ASSERT_GT(pulled.response.total_records(), 0);
   // The janitor runs every second; the TTL is one second. Metrics do not
-  // touch results, so polling them does not keep the result alive.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (MetricSum(overlay, &v1::MetricsResponse::results_held) != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(MetricSum(overlay, &v1::MetricsResponse::results_held), 0);
-  // The portal's plan expired too.
-  v1::ChunkRequest chunk_request;
-  chunk_request.set_query_id(pulled.response.query_id());
-  v1::ChunkResponse chunk;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  grpc::Status status = portal->GetChunk(&context, chunk_request, &chunk);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
-      << status.error_message();
+  // touch results, so polling them does not keep the result alive; the
+  // portal's plan expires too.
+  ExpectResultGone(overlay, *portal, pulled.response.query_id(), 15);
   ASSERT_OK(overlay.Stop());
 }
 
