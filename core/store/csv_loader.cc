@@ -285,6 +285,11 @@ class SiteCache {
   const Entry* last_ = nullptr;
 };
 
+// Floor division (UTC times before 1970 are negative).
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 // Per-builder parse state: dictionary caches keyed by raw text.
 class FileParser {
  public:
@@ -297,7 +302,11 @@ class FileParser {
         max_errors_(max_errors),
         warnings_(warnings) {}
 
-  void Parse(std::string_view buffer, std::string_view file_name) {
+  // `day` (days since the epoch): the day folder the file is in; a row
+  // whose time falls on another day is malformed. nullopt: not checked.
+  void Parse(std::string_view buffer, std::string_view file_name,
+             std::optional<int64_t> day = std::nullopt) {
+    day_ = day;
     size_t line_number = 0;
     const char* p = buffer.data();
     const char* const end = p + buffer.size();
@@ -355,6 +364,15 @@ class FileParser {
         return;
       }
       utc = *parsed;
+      // Shares hold whole days, and queries skip shares by day: a row must
+      // be on its file's day.
+      if (day_.has_value() && FloorDiv(utc, 86400) != *day_) {
+        Malformed(file_name, line_number,
+                  absl::StrCat("column 3 (UTC): ", FormatUtc(utc),
+                               " is not on the file's day ",
+                               FormatDayCompact(*day_)));
+        return;
+      }
       last_utc_text_.assign(f[2].text);
       last_utc_ = utc;
     }
@@ -432,6 +450,7 @@ class FileParser {
   std::atomic<int>* const warnings_;
   std::string last_utc_text_;
   int64_t last_utc_ = 0;
+  std::optional<int64_t> day_;
   SiteCache sites_;
   std::vector<std::pair<std::string, uint8_t>> parameters_;
   std::vector<std::pair<std::string, uint8_t>> units_;
@@ -513,6 +532,7 @@ absl::StatusOr<LoadedTable> LoadDataRoot(const LoadOptions& options) {
   }
   // Files in row order: day folders, then file names, both sorted.
   std::vector<std::string> files;
+  std::vector<int64_t> file_days;  // parallel to files
   ASSIGN_OR_RETURN(std::vector<std::string> folders, ListDir(options.root));
   for (const std::string& folder : folders) {
     if (!IsDayFolder(folder)) continue;  // README and the like
@@ -538,7 +558,9 @@ absl::StatusOr<LoadedTable> LoadDataRoot(const LoadOptions& options) {
     }
     ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
     for (const std::string& name : names) {
-      if (EndsWithCsv(name)) files.push_back(absl::StrCat(dir, "/", name));
+      if (!EndsWithCsv(name)) continue;
+      files.push_back(absl::StrCat(dir, "/", name));
+      file_days.push_back(*day);
     }
   }
 
@@ -580,7 +602,8 @@ absl::StatusOr<LoadedTable> LoadDataRoot(const LoadOptions& options) {
         stats.bytes += static_cast<int64_t>(buffer.size());
         // Error messages name the file relative to the root.
         parser.Parse(
-            buffer, std::string_view(files[i]).substr(options.root.size() + 1));
+            buffer, std::string_view(files[i]).substr(options.root.size() + 1),
+            file_days[i]);
       }
     }
   };

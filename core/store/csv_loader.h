@@ -11,7 +11,9 @@
 // the threads) are kept in LoadStats::errors with file and line, and at most
 // as many are logged with LOG(WARNING). A missing or unreadable root is an
 // error (NOT_FOUND, PERMISSION_DENIED); so is any *.csv in a day folder that
-// cannot be read (it would silently lose rows). Names in the root that are
+// cannot be read (it would silently lose rows). A row whose UTC time is not
+// on its day folder's day is malformed too: a share holds whole days, and
+// queries skip a share whose days their time window misses. Names in the root that are
 // not YYYYMMDD folders (README, notes/) are ignored.
 // Thread-safe (no shared state).
 

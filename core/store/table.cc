@@ -43,6 +43,7 @@ Table::Table() {
   for (int p = 0; p < kNumKnownParameters; ++p) {
     parameter_names_.emplace_back(ParameterName(static_cast<Parameter>(p)));
   }
+  index_.Build(*this);  // so that even an empty table has a valid index
 }
 
 Record Table::GetRecord(size_t row) const {
@@ -81,7 +82,7 @@ size_t Table::MemoryBytes() const {
   for (const std::string& name : unit_names_) {
     bytes += sizeof(name) + name.capacity();
   }
-  return bytes;
+  return bytes + index_.MemoryBytes();
 }
 
 TableBuilder::TableBuilder() {
@@ -200,6 +201,7 @@ Table TableBuilder::Build() {
   t.category_.shrink_to_fit();
   t.unit_.shrink_to_fit();
   t.sites_.shrink_to_fit();
+  t.index_.Build(t);
   Table built = std::move(table_);
   *this = TableBuilder();
   return built;

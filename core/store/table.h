@@ -12,6 +12,9 @@
 // (the YYYYMMDD-HH name), and within a file in line order. This order is the
 // order of every query result.
 //
+// Also owns its TableIndex (table_index.h): the time, parameter and site
+// access paths, built with the table and counted in MemoryBytes().
+//
 // Built once by TableBuilder (thread-compatible), then read-only: every const
 // method is safe from any thread concurrently.
 
@@ -27,6 +30,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "core/store/record.h"
+#include "core/store/table_index.h"
 
 namespace overlay {
 
@@ -73,7 +77,10 @@ class Table {
   // The row as a typed record. REQUIRES: row < num_rows().
   Record GetRecord(size_t row) const;
 
-  // Bytes held by columns and dictionaries (capacity, not size).
+  // The access paths over these rows (the executor's business).
+  const TableIndex& index() const { return index_; }
+
+  // Bytes held by columns, dictionaries and the index (capacity, not size).
   size_t MemoryBytes() const;
 
  private:
@@ -90,6 +97,7 @@ class Table {
   std::vector<Site> sites_;
   std::vector<std::string> parameter_names_;
   std::vector<std::string> unit_names_;
+  TableIndex index_;  // built last, from everything above
 };
 
 // Appends rows and dictionary entries, then Build()s an immutable Table.
@@ -117,8 +125,8 @@ class TableBuilder {
   void Append(TableBuilder&& other);
 
   size_t num_rows() const { return table_.num_rows(); }
-  // Shrinks every column to fit and returns the table. The builder is empty
-  // afterwards.
+  // Shrinks every column to fit, builds the table's index and returns the
+  // table. The builder is empty afterwards.
   Table Build();
 
  private:

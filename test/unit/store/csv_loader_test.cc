@@ -4,11 +4,18 @@
 
 #include "core/store/csv_loader.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -232,15 +239,65 @@ TEST_F(CsvLoaderTest, UnreadableCsvInADayFolderIsAnError) {
   EXPECT_THAT(loaded.status().message(), HasSubstr("20200810-03.csv"));
 }
 
+// LoadDataRoot(root) in a child process that, when run as root (root reads
+// every file, and CI runs as root), first drops to user nobody. Returns the
+// status code and message.
+std::pair<absl::StatusCode, std::string> LoadAsUnprivileged(
+    const std::string& root) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return {absl::StatusCode::kInternal, "pipe"};
+  const pid_t child = fork();
+  if (child < 0) return {absl::StatusCode::kInternal, "fork"};
+  if (child == 0) {
+    close(pipe_fds[0]);
+    if (geteuid() == 0) {
+      const passwd* nobody = getpwnam("nobody");
+      const uid_t uid = nobody != nullptr ? nobody->pw_uid : 65534;
+      const gid_t gid = nobody != nullptr ? nobody->pw_gid : 65534;
+      if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
+          geteuid() == 0) {
+        _exit(100);
+      }
+    }
+    LoadOptions options;
+    options.root = root;
+    options.threads = 1;  // no threads in the forked child
+    const absl::Status status = LoadDataRoot(options).status();
+    const std::string message(status.message());
+    (void)!write(pipe_fds[1], message.data(), message.size());
+    _exit(static_cast<int>(status.code()));
+  }
+  close(pipe_fds[1]);
+  std::string message;
+  char buffer[256];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof(buffer))) > 0;) {
+    message.append(buffer, static_cast<size_t>(n));
+  }
+  close(pipe_fds[0]);
+  int wait_status = 0;
+  if (waitpid(child, &wait_status, 0) != child || !WIFEXITED(wait_status)) {
+    return {absl::StatusCode::kInternal, "the child did not exit"};
+  }
+  if (WEXITSTATUS(wait_status) == 100) {
+    return {absl::StatusCode::kInternal, "could not drop to user nobody"};
+  }
+  return {static_cast<absl::StatusCode>(WEXITSTATUS(wait_status)), message};
+}
+
 TEST_F(CsvLoaderTest, UnreadableFileIsAnError) {
-  if (geteuid() == 0) GTEST_SKIP() << "root reads every file";
   Write("20200810/20200810-01.csv", Row("2020-08-10T01:00", "a"));
+  Write("20200810/20200810-03.csv", Row("2020-08-10T03:00", "b"));
+  // Control: the same user reads the root while the file is readable, so
+  // the error below is the file's and not the way to it.
+  const auto [readable, readable_message] = LoadAsUnprivileged(root_);
+  ASSERT_EQ(readable, absl::StatusCode::kOk)
+      << readable_message << " (the test root " << root_
+      << " must be readable by user nobody)";
   std::filesystem::permissions(root_ + "/20200810/20200810-01.csv",
                                std::filesystem::perms::none);
-  LoadOptions options;
-  options.root = root_;
-  EXPECT_EQ(LoadDataRoot(options).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  const auto [code, message] = LoadAsUnprivileged(root_);
+  EXPECT_EQ(code, absl::StatusCode::kPermissionDenied) << message;
+  EXPECT_THAT(message, HasSubstr("20200810-01.csv"));
 }
 
 // More files than work units, with uneven rows per file: the table is in
