@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -48,7 +49,28 @@ constexpr KnobRange kKnobs[] = {
     {"max_hops", &StrategyOptions::max_hops, 1, 64},
     {"max_results_held", &StrategyOptions::max_results_held, 1, 1000000},
     {"max_result_mb", &StrategyOptions::max_result_mb, 1, 1000000},
+    {"default_query_deadline_ms", &StrategyOptions::default_query_deadline_ms,
+     1, 3600000},
+    {"max_results_per_client", &StrategyOptions::max_results_per_client, 1,
+     1000000},
 };
+
+// Admission knob ranges (inclusive); documented in configs/README.md.
+struct AdmissionKnob {
+  absl::string_view name;
+  int AdmissionOptions::*field;
+  int min;
+  int max;
+};
+constexpr AdmissionKnob kAdmissionKnobs[] = {
+    {"max_concurrency", &AdmissionOptions::max_concurrency, 1, 100000},
+    {"max_queue_total", &AdmissionOptions::max_queue_total, 1, 1000000},
+    {"max_queue_per_client", &AdmissionOptions::max_queue_per_client, 1,
+     1000000},
+    {"codel_target_ms", &AdmissionOptions::codel_target_ms, 1, 10000},
+    {"codel_interval_ms", &AdmissionOptions::codel_interval_ms, 1, 600000},
+};
+constexpr int kMaxShareWeight = 1000;  // team and client weights: 1..1000
 
 // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -176,6 +198,109 @@ absl::Status ValidateShare(const DataShare& share) {
     }
     if (share.days[i] < share.days[i - 1]) {
       return absl::InvalidArgumentError("days are not sorted");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The admission section and the client table; messages without the source.
+absl::Status ValidateAdmission(const AdmissionOptions& admission,
+                               const std::vector<ClientConfig>& clients) {
+  auto error = [](absl::string_view message) {
+    return absl::InvalidArgumentError(absl::StrCat("admission: ", message));
+  };
+  for (const AdmissionKnob& knob : kAdmissionKnobs) {
+    const int value = admission.*knob.field;
+    if (value < knob.min || value > knob.max) {
+      return error(absl::StrCat(knob.name, " ", value, " out of range ",
+                                knob.min, "..", knob.max));
+    }
+  }
+  if (admission.max_queue_per_client > admission.max_queue_total) {
+    return error(absl::StrCat(
+        "max_queue_per_client ", admission.max_queue_per_client,
+        " is more than max_queue_total ", admission.max_queue_total));
+  }
+  if (admission.codel_target_ms > admission.codel_interval_ms) {
+    return error(absl::StrCat("codel_target_ms ", admission.codel_target_ms,
+                              " is more than codel_interval_ms ",
+                              admission.codel_interval_ms));
+  }
+  if (!IsSafeName(admission.default_team)) {
+    return error(absl::StrCat("default_team '", admission.default_team,
+                              "' must be non-empty letters, digits, '_', "
+                              "'-' or '.'"));
+  }
+  const absl::string_view strategy_name(
+      AdmissionStrategyName(admission.strategy).data(),
+      AdmissionStrategyName(admission.strategy).size());
+  std::set<std::string> names;
+  int floors = 0;
+  for (size_t i = 0; i < admission.teams.size(); ++i) {
+    const TeamConfig& team = admission.teams[i];
+    if (!IsSafeName(team.name)) {
+      return error(absl::StrCat(
+          team.name.empty() ? absl::StrCat("teams[", i, "]")
+                            : absl::StrCat("team '", team.name, "'"),
+          ": name must be non-empty letters, digits, '_', '-' or '.'"));
+    }
+    const std::string context = absl::StrCat("team '", team.name, "': ");
+    if (!names.insert(team.name).second) {
+      return error(absl::StrCat("team '", team.name, "' listed twice"));
+    }
+    if (team.weight < 1 || team.weight > kMaxShareWeight) {
+      return error(absl::StrCat(context, "weight ", team.weight,
+                                " out of range 1..", kMaxShareWeight));
+    }
+    for (const auto& [key, value, wanted] :
+         {std::make_tuple("max_slots", team.max_slots,
+                          AdmissionStrategy::kStrict),
+          std::make_tuple("min_slots", team.min_slots,
+                          AdmissionStrategy::kHybrid)}) {
+      if (value < 0 || value > admission.max_concurrency) {
+        return error(absl::StrCat(context, key, " ", value, " out of range 0..",
+                                  admission.max_concurrency,
+                                  " (max_concurrency)"));
+      }
+      if (value > 0 && admission.strategy != wanted) {
+        const std::string_view wanted_name = AdmissionStrategyName(wanted);
+        return error(absl::StrCat(
+            context, key, " needs strategy '",
+            absl::string_view(wanted_name.data(), wanted_name.size()),
+            "' (strategy is '", strategy_name, "')"));
+      }
+    }
+    floors += team.min_slots;
+  }
+  if (floors > admission.max_concurrency) {
+    return error(absl::StrCat("min_slots of all teams add up to ", floors,
+                              ", more than max_concurrency ",
+                              admission.max_concurrency));
+  }
+
+  std::set<std::string> ids;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    const ClientConfig& client = clients[i];
+    if (client.id.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("clients[", i, "]: id must not be empty"));
+    }
+    const std::string context = absl::StrCat("client '", client.id, "'");
+    if (!ids.insert(client.id).second) {
+      return absl::InvalidArgumentError(absl::StrCat(context, " listed twice"));
+    }
+    if (client.weight < 1 || client.weight > kMaxShareWeight) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(context, ": weight ", client.weight, " out of range 1..",
+                       kMaxShareWeight));
+    }
+    if (!client.team.empty() && client.team != admission.default_team &&
+        names.count(client.team) == 0) {
+      std::vector<std::string> declared(names.begin(), names.end());
+      return absl::InvalidArgumentError(absl::StrCat(
+          context, ": unknown team '", client.team, "' (declared: ",
+          declared.empty() ? "none" : absl::StrJoin(declared, ", "),
+          "; default team: ", admission.default_team, ")"));
     }
   }
   return absl::OkStatus();
@@ -316,11 +441,94 @@ class JsonReader {
         CheckKeys(value, kContext,
                   {"chunk_size", "result_ttl_seconds", "prefetch_chunks",
                    "scan_threads", "reactor_threads", "neighbor_timeout_ms",
-                   "max_hops", "max_results_held", "max_result_mb"}));
+                   "max_hops", "max_results_held", "max_result_mb",
+                   "default_query_deadline_ms", "max_results_per_client"}));
     for (const KnobRange& knob : kKnobs) {
       const std::string key(knob.name);
       RETURN_IF_ERROR(GetInt(value, key.c_str(), kContext, /*required=*/false,
                              &(out->*knob.field)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadTeam(const Value& value, size_t index,
+                        TeamConfig* out) const {
+    std::string context = absl::StrCat("admission: teams[", index, "]");
+    if (!value.IsObject()) return Error(context, "must be an object");
+    RETURN_IF_ERROR(
+        GetString(value, "name", context, /*required=*/true, &out->name));
+    if (!out->name.empty()) {
+      context = absl::StrCat("admission: team '", out->name, "'");
+    }
+    RETURN_IF_ERROR(CheckKeys(value, context,
+                              {"name", "weight", "max_slots", "min_slots"}));
+    RETURN_IF_ERROR(
+        GetInt(value, "weight", context, /*required=*/false, &out->weight));
+    RETURN_IF_ERROR(GetInt(value, "max_slots", context, /*required=*/false,
+                           &out->max_slots));
+    return GetInt(value, "min_slots", context, /*required=*/false,
+                  &out->min_slots);
+  }
+
+  absl::Status ReadAdmission(const Value& value, AdmissionOptions* out) const {
+    constexpr absl::string_view kContext = "admission";
+    if (!value.IsObject()) return Error(kContext, "must be an object");
+    RETURN_IF_ERROR(
+        CheckKeys(value, kContext,
+                  {"max_concurrency", "max_queue_total", "max_queue_per_client",
+                   "strategy", "default_team", "codel_target_ms",
+                   "codel_interval_ms", "teams"}));
+    for (const AdmissionKnob& knob : kAdmissionKnobs) {
+      const std::string key(knob.name);
+      RETURN_IF_ERROR(GetInt(value, key.c_str(), kContext, /*required=*/false,
+                             &(out->*knob.field)));
+    }
+    if (Member(value, "strategy") != nullptr) {
+      std::string strategy;
+      RETURN_IF_ERROR(GetString(value, "strategy", kContext,
+                                /*required=*/true, &strategy));
+      absl::StatusOr<AdmissionStrategy> parsed =
+          ParseAdmissionStrategy(strategy);
+      if (!parsed.ok()) return Error(kContext, parsed.status().message());
+      out->strategy = *parsed;
+    }
+    RETURN_IF_ERROR(GetString(value, "default_team", kContext,
+                              /*required=*/false, &out->default_team));
+    if (const Value* teams = Member(value, "teams")) {
+      if (!teams->IsArray()) {
+        return Error(kContext, "key 'teams' must be an array of objects");
+      }
+      size_t index = 0;
+      for (const Value& item : teams->GetArray()) {
+        TeamConfig team;
+        RETURN_IF_ERROR(ReadTeam(item, index++, &team));
+        out->teams.push_back(std::move(team));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadClients(const Value& value,
+                           std::vector<ClientConfig>* out) const {
+    if (!value.IsArray()) {
+      return Error("", "key 'clients' must be an array of objects");
+    }
+    size_t index = 0;
+    for (const Value& item : value.GetArray()) {
+      std::string context = absl::StrCat("clients[", index++, "]");
+      if (!item.IsObject()) return Error(context, "must be an object");
+      ClientConfig client;
+      RETURN_IF_ERROR(
+          GetString(item, "id", context, /*required=*/true, &client.id));
+      if (!client.id.empty()) {
+        context = absl::StrCat("client '", client.id, "'");
+      }
+      RETURN_IF_ERROR(CheckKeys(item, context, {"id", "team", "weight"}));
+      RETURN_IF_ERROR(
+          GetString(item, "team", context, /*required=*/false, &client.team));
+      RETURN_IF_ERROR(
+          GetInt(item, "weight", context, /*required=*/false, &client.weight));
+      out->push_back(std::move(client));
     }
     return absl::OkStatus();
   }
@@ -408,9 +616,10 @@ class JsonReader {
   absl::Status ReadConfig(const Value& root, const std::string& base_dir,
                           OverlayConfig* out) const {
     if (!root.IsObject()) return Error("", "the top level must be an object");
-    RETURN_IF_ERROR(CheckKeys(root, "",
-                              {"name", "data_root", "portal", "shutdown_token",
-                               "strategy", "processes"}));
+    RETURN_IF_ERROR(
+        CheckKeys(root, "",
+                  {"name", "data_root", "portal", "shutdown_token", "strategy",
+                   "admission", "clients", "processes"}));
     RETURN_IF_ERROR(
         GetString(root, "name", "", /*required=*/false, &out->name));
     RETURN_IF_ERROR(
@@ -422,6 +631,12 @@ class JsonReader {
                               &out->shutdown_token));
     if (const Value* strategy = Member(root, "strategy")) {
       RETURN_IF_ERROR(ReadStrategy(*strategy, &out->strategy));
+    }
+    if (const Value* admission = Member(root, "admission")) {
+      RETURN_IF_ERROR(ReadAdmission(*admission, &out->admission));
+    }
+    if (const Value* clients = Member(root, "clients")) {
+      RETURN_IF_ERROR(ReadClients(*clients, &out->clients));
     }
     const Value* processes = Member(root, "processes");
     if (processes == nullptr) return Error("", "missing key 'processes'");
@@ -529,6 +744,54 @@ std::string FormatConfigDate(int64_t day) {
   return buffer;
 }
 
+std::string_view AdmissionStrategyName(AdmissionStrategy strategy) {
+  switch (strategy) {
+    case AdmissionStrategy::kStrict:
+      return "strict";
+    case AdmissionStrategy::kWeighted:
+      return "weighted";
+    case AdmissionStrategy::kHybrid:
+      return "hybrid";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<AdmissionStrategy> ParseAdmissionStrategy(
+    std::string_view std_name) {
+  for (AdmissionStrategy strategy :
+       {AdmissionStrategy::kStrict, AdmissionStrategy::kWeighted,
+        AdmissionStrategy::kHybrid}) {
+    if (AdmissionStrategyName(strategy) == std_name) return strategy;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown strategy '", absl::string_view(std_name.data(), std_name.size()),
+      "' (expected strict, weighted or hybrid)"));
+}
+
+bool operator==(const TeamConfig& a, const TeamConfig& b) {
+  return a.name == b.name && a.weight == b.weight &&
+         a.max_slots == b.max_slots && a.min_slots == b.min_slots;
+}
+
+const TeamConfig* AdmissionOptions::FindTeam(std::string_view name) const {
+  for (const TeamConfig& team : teams) {
+    if (team.name == name) return &team;
+  }
+  return nullptr;
+}
+
+bool operator==(const AdmissionOptions& a, const AdmissionOptions& b) {
+  for (const AdmissionKnob& knob : kAdmissionKnobs) {
+    if (a.*knob.field != b.*knob.field) return false;
+  }
+  return a.strategy == b.strategy && a.default_team == b.default_team &&
+         a.teams == b.teams;
+}
+
+bool operator==(const ClientConfig& a, const ClientConfig& b) {
+  return a.id == b.id && a.team == b.team && a.weight == b.weight;
+}
+
 bool DataShare::Contains(int64_t day) const {
   if (!days.empty()) return std::binary_search(days.begin(), days.end(), day);
   return first_day.has_value() && last_day.has_value() && *first_day <= day &&
@@ -589,7 +852,8 @@ std::vector<std::string> OverlayConfig::ProcessesInGroup(
 bool operator==(const OverlayConfig& a, const OverlayConfig& b) {
   return a.name == b.name && a.path == b.path && a.data_root == b.data_root &&
          a.portal == b.portal && a.shutdown_token == b.shutdown_token &&
-         a.strategy == b.strategy && a.processes == b.processes;
+         a.strategy == b.strategy && a.admission == b.admission &&
+         a.clients == b.clients && a.processes == b.processes;
 }
 
 absl::StatusOr<OverlayConfig> LoadOverlayConfig(const std::string& path) {
@@ -652,6 +916,10 @@ absl::Status ValidateOverlayConfig(const OverlayConfig& config) {
                    absl::StrCat(knob.name, " ", value, " out of range ",
                                 knob.min, "..", knob.max));
     }
+  }
+  if (absl::Status status = ValidateAdmission(config.admission, config.clients);
+      !status.ok()) {
+    return error("", status.message());
   }
   if (config.processes.empty()) return error("", "no processes");
 
@@ -784,6 +1052,45 @@ std::string ConfigToJson(const OverlayConfig& config) {
     writer.Int(config.strategy.*knob.field);
   }
   writer.EndObject();
+  writer.Key("admission");
+  writer.StartObject();
+  for (const AdmissionKnob& knob : kAdmissionKnobs) {
+    string(knob.name);
+    writer.Int(config.admission.*knob.field);
+  }
+  writer.Key("strategy");
+  string(AdmissionStrategyName(config.admission.strategy));
+  writer.Key("default_team");
+  string(config.admission.default_team);
+  writer.Key("teams");
+  writer.StartArray();
+  for (const TeamConfig& team : config.admission.teams) {
+    writer.StartObject();
+    writer.Key("name");
+    string(team.name);
+    writer.Key("weight");
+    writer.Int(team.weight);
+    writer.Key("max_slots");
+    writer.Int(team.max_slots);
+    writer.Key("min_slots");
+    writer.Int(team.min_slots);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  writer.Key("clients");
+  writer.StartArray();
+  for (const ClientConfig& client : config.clients) {
+    writer.StartObject();
+    writer.Key("id");
+    string(client.id);
+    writer.Key("team");
+    string(client.team);
+    writer.Key("weight");
+    writer.Int(client.weight);
+    writer.EndObject();
+  }
+  writer.EndArray();
   writer.Key("processes");
   writer.StartArray();
   for (const ProcessConfig& p : config.processes) {

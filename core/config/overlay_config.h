@@ -2,7 +2,8 @@
 //
 // OverlayConfig: the parsed, validated description of one overlay: every
 // process (id, role, team, host, port, host group, neighbours, data share),
-// the portal, the data root and the strategy knobs. Parsed once with
+// the portal, the data root, the strategy knobs, the admission controller
+// and the known clients (their teams and weights). Parsed once with
 // RapidJSON (the only RapidJSON user in the project) by LoadOverlayConfig,
 // which validates everything; all other code trusts an OverlayConfig.
 // Plain structs; thread-compatible, immutable after load by convention.
@@ -77,9 +78,67 @@ struct StrategyOptions {
   int max_hops = 16;               // hop budget of a flooded query
   int max_results_held = 4096;     // results a node keeps at once
   int max_result_mb = 512;         // row memory a node keeps for results
+  // Deadline of a Query, GetChunk or Release whose client sent none.
+  int default_query_deadline_ms = 30000;
+  // Unreleased results one client may hold at the portal; past it a new
+  // Query is refused (RESOURCE_EXHAUSTED), never an old result evicted.
+  int max_results_per_client = 256;
 };
 bool operator==(const StrategyOptions& a, const StrategyOptions& b);
 inline bool operator!=(const StrategyOptions& a, const StrategyOptions& b) {
+  return !(a == b);
+}
+
+// How a node shares its admission slots between teams of clients (see
+// configs/README.md for the seed's names): kStrict gives each team a fixed
+// cap of slots, kWeighted shares by weight only, kHybrid shares by weight
+// and serves a team below its floor of slots first.
+enum class AdmissionStrategy { kStrict, kWeighted, kHybrid };
+std::string_view AdmissionStrategyName(AdmissionStrategy strategy);
+// The inverse of AdmissionStrategyName; INVALID_ARGUMENT for anything else.
+absl::StatusOr<AdmissionStrategy> ParseAdmissionStrategy(std::string_view name);
+
+// One team of clients (admission.teams[]).
+struct TeamConfig {
+  std::string name;   // unique; clients[] refer to it
+  int weight = 1;     // share among teams with waiting work (1..1000)
+  int max_slots = 0;  // strict only: slots it may hold at once; 0 = no cap
+  int min_slots = 0;  // hybrid only: slots it is served first below; 0 = none
+};
+bool operator==(const TeamConfig& a, const TeamConfig& b);
+inline bool operator!=(const TeamConfig& a, const TeamConfig& b) {
+  return !(a == b);
+}
+
+// The admission controller of every node (core/admission).
+struct AdmissionOptions {
+  int max_concurrency = 32;       // requests running at once (slots)
+  int max_queue_total = 256;      // requests waiting, all clients together
+  int max_queue_per_client = 64;  // requests waiting, one client
+  AdmissionStrategy strategy = AdmissionStrategy::kWeighted;
+  std::string default_team = "default";  // team of clients not in clients[]
+  int codel_target_ms = 5;      // queueing delay that counts as overload
+  int codel_interval_ms = 100;  // for how long it must last
+  // Declared teams, in config order. The default team exists (weight 1)
+  // even when not listed.
+  std::vector<TeamConfig> teams;
+  // The declared team called `name`, or nullptr.
+  const TeamConfig* FindTeam(std::string_view name) const;
+};
+bool operator==(const AdmissionOptions& a, const AdmissionOptions& b);
+inline bool operator!=(const AdmissionOptions& a, const AdmissionOptions& b) {
+  return !(a == b);
+}
+
+// One known client (clients[]). Unknown clients go to the default team
+// with weight 1.
+struct ClientConfig {
+  std::string id;    // the client_id a caller sends; unique
+  std::string team;  // a declared team or the default team; "" = default
+  int weight = 1;    // share among its team's clients (1..1000)
+};
+bool operator==(const ClientConfig& a, const ClientConfig& b);
+inline bool operator!=(const ClientConfig& a, const ClientConfig& b) {
   return !(a == b);
 }
 
@@ -92,6 +151,8 @@ struct OverlayConfig {
   std::string shutdown_token;  // if set, Shutdown from non-loopback
                                // callers must carry it
   StrategyOptions strategy;
+  AdmissionOptions admission;
+  std::vector<ClientConfig> clients;  // known clients, in config order
   std::vector<ProcessConfig> processes;
 
   const ProcessConfig* Find(std::string_view id) const;
@@ -119,7 +180,9 @@ absl::StatusOr<OverlayConfig> ParseOverlayConfig(std::string_view json,
 // Checks: at least one process; unique ids; ports in range; unique
 // host:port; known, non-self neighbours (edges are made symmetric); the
 // portal exists; every process with a share is reachable from the portal;
-// shares do not overlap; strategy knobs in range.
+// shares do not overlap; strategy knobs in range; admission knobs in range,
+// teams unique, caps/floors only with their strategy and within
+// max_concurrency; clients unique and of a known team.
 // Messages are prefixed with config.path (or "overlay config" if empty).
 [[nodiscard]] absl::Status ValidateOverlayConfig(const OverlayConfig& config);
 

@@ -59,6 +59,12 @@ std::string Edit(absl::string_view from, absl::string_view to) {
   return absl::StrReplaceAll(json, {{from, to}});
 }
 
+// kValid with top-level `sections` (e.g. R"("clients": [])") added.
+std::string With(absl::string_view sections) {
+  return Edit(R"("portal": "A",)",
+              absl::StrCat(R"("portal": "A", )", sections, ","));
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -322,6 +328,102 @@ std::vector<BadCase> BadCases() {
        Edit(R"("portal": "A",)",
             R"("portal": "A", "strategy": {"max_hops": 99999999999},)"),
        "strategy: key 'max_hops' value 99999999999 out of range"},
+      // admission and clients
+      {"admission_not_object", With(R"("admission": 5)"),
+       "admission: must be an object"},
+      {"admission_unknown_key", With(R"("admission": {"max_conc": 1})"),
+       "admission: unknown key 'max_conc'"},
+      {"admission_bad_strategy", With(R"("admission": {"strategy": "fair"})"),
+       "admission: unknown strategy 'fair' (expected strict, weighted or "
+       "hybrid)"},
+      {"admission_strategy_not_string", With(R"("admission": {"strategy": 1})"),
+       "admission: key 'strategy' must be a string"},
+      {"concurrency_zero", With(R"("admission": {"max_concurrency": 0})"),
+       "admission: max_concurrency 0 out of range 1..100000"},
+      {"queue_total_zero", With(R"("admission": {"max_queue_total": 0})"),
+       "admission: max_queue_total 0 out of range 1..1000000"},
+      {"per_client_above_total", With(R"("admission": {"max_queue_total": 50,
+                             "max_queue_per_client": 100})"),
+       "admission: max_queue_per_client 100 is more than max_queue_total 50"},
+      {"codel_target_above_interval",
+       With(R"("admission": {"codel_target_ms": 200})"),
+       "admission: codel_target_ms 200 is more than codel_interval_ms 100"},
+      {"codel_interval_zero", With(R"("admission": {"codel_interval_ms": 0})"),
+       "admission: codel_interval_ms 0 out of range 1..600000"},
+      {"default_team_empty", With(R"("admission": {"default_team": ""})"),
+       "admission: default_team '' must be non-empty letters"},
+      {"teams_not_array", With(R"("admission": {"teams": {}})"),
+       "admission: key 'teams' must be an array of objects"},
+      {"team_not_object", With(R"("admission": {"teams": [1]})"),
+       "admission: teams[0]: must be an object"},
+      {"team_missing_name", With(R"("admission": {"teams": [{"weight": 1}]})"),
+       "admission: teams[0]: missing key 'name'"},
+      {"team_bad_name", With(R"("admission": {"teams": [{"name": "a b"}]})"),
+       "admission: team 'a b': name must be non-empty letters"},
+      {"team_unknown_key",
+       With(R"("admission": {"teams": [{"name": "green", "share": 2}]})"),
+       "admission: team 'green': unknown key 'share'"},
+      {"team_twice",
+       With(
+           R"("admission": {"teams": [{"name": "green"}, {"name": "green"}]})"),
+       "admission: team 'green' listed twice"},
+      {"team_weight_zero",
+       With(R"("admission": {"teams": [{"name": "green", "weight": 0}]})"),
+       "admission: team 'green': weight 0 out of range 1..1000"},
+      {"team_weight_big",
+       With(R"("admission": {"teams": [{"name": "green", "weight": 1001}]})"),
+       "admission: team 'green': weight 1001 out of range 1..1000"},
+      {"cap_needs_strict",
+       With(R"("admission": {"teams": [{"name": "green", "max_slots": 2}]})"),
+       "admission: team 'green': max_slots needs strategy 'strict' (strategy "
+       "is 'weighted')"},
+      {"floor_needs_hybrid", With(R"("admission": {"strategy": "strict",
+               "teams": [{"name": "green", "min_slots": 2}]})"),
+       "admission: team 'green': min_slots needs strategy 'hybrid' (strategy "
+       "is 'strict')"},
+      {"cap_above_limit", With(R"("admission": {"strategy": "strict",
+               "teams": [{"name": "green", "max_slots": 40}]})"),
+       "admission: team 'green': max_slots 40 out of range 0..32 "
+       "(max_concurrency)"},
+      {"cap_negative", With(R"("admission": {"strategy": "strict",
+               "teams": [{"name": "green", "max_slots": -1}]})"),
+       "admission: team 'green': max_slots -1 out of range 0..32"},
+      {"floors_above_limit",
+       With(R"("admission": {"strategy": "hybrid", "max_concurrency": 8,
+               "teams": [{"name": "green", "min_slots": 5},
+                         {"name": "pink", "min_slots": 4}]})"),
+       "admission: min_slots of all teams add up to 9, more than "
+       "max_concurrency 8"},
+      {"clients_not_array", With(R"("clients": {})"),
+       "overlay config: key 'clients' must be an array of objects"},
+      {"client_not_object", With(R"("clients": [1])"),
+       "clients[0]: must be an object"},
+      {"client_missing_id", With(R"("clients": [{"team": "default"}])"),
+       "clients[0]: missing key 'id'"},
+      {"client_empty_id", With(R"("clients": [{"id": ""}])"),
+       "clients[0]: id must not be empty"},
+      {"client_unknown_key", With(R"("clients": [{"id": "a", "teem": "x"}])"),
+       "client 'a': unknown key 'teem'"},
+      {"client_twice", With(R"("clients": [{"id": "a"}, {"id": "a"}])"),
+       "client 'a' listed twice"},
+      {"client_weight_zero", With(R"("clients": [{"id": "a", "weight": 0}])"),
+       "client 'a': weight 0 out of range 1..1000"},
+      {"client_unknown_team",
+       With(R"("admission": {"teams": [{"name": "green"}]},
+               "clients": [{"id": "a", "team": "pnk"}])"),
+       "client 'a': unknown team 'pnk' (declared: green; default team: "
+       "default)"},
+      {"client_unknown_team_none_declared",
+       With(R"("clients": [{"id": "a", "team": "pnk"}])"),
+       "client 'a': unknown team 'pnk' (declared: none; default team: "
+       "default)"},
+      {"client_of_default_team",
+       With(R"("clients": [{"id": "a", "team": "default"}, {"id": "b"}])"),
+       ""},  // valid: the default team need not be declared
+      {"hybrid_floors_at_limit",
+       With(R"("admission": {"strategy": "hybrid", "max_concurrency": 8,
+               "teams": [{"name": "green", "min_slots": 8}]})"),
+       ""},  // valid: floors may add up to the limit
   };
 }
 
@@ -386,6 +488,100 @@ TEST(ValidateOverlayConfigTest, ChecksEditedConfigs) {
 
 // --- ConfigToJson, overrides
 // --------------------------------------------------
+
+TEST(ParseOverlayConfigTest, AdmissionAndClientsDefaultWhenAbsent) {
+  ASSERT_OK_AND_ASSIGN(OverlayConfig config, ParseOverlayConfig(kValid, "/x"));
+  EXPECT_EQ(config.admission, AdmissionOptions());
+  EXPECT_EQ(config.admission.max_concurrency, 32);
+  EXPECT_EQ(config.admission.max_queue_total, 256);
+  EXPECT_EQ(config.admission.max_queue_per_client, 64);
+  EXPECT_EQ(config.admission.strategy, AdmissionStrategy::kWeighted);
+  EXPECT_EQ(config.admission.default_team, "default");
+  EXPECT_EQ(config.admission.codel_target_ms, 5);
+  EXPECT_EQ(config.admission.codel_interval_ms, 100);
+  EXPECT_TRUE(config.admission.teams.empty());
+  EXPECT_TRUE(config.clients.empty());
+}
+
+TEST(ParseOverlayConfigTest, ReadsAdmissionAndClients) {
+  ASSERT_OK_AND_ASSIGN(
+      OverlayConfig config,
+      ParseOverlayConfig(
+          With(R"("admission": {"max_concurrency": 16, "max_queue_total": 100,
+                 "max_queue_per_client": 10, "strategy": "hybrid",
+                 "default_team": "public", "codel_target_ms": 10,
+                 "codel_interval_ms": 200,
+                 "teams": [{"name": "green", "weight": 3, "min_slots": 4},
+                           {"name": "pink"}]},
+               "clients": [{"id": "dashboard", "team": "green", "weight": 2},
+                           {"id": "cli"}])"),
+          "/x"));
+  const AdmissionOptions& a = config.admission;
+  EXPECT_EQ(a.max_concurrency, 16);
+  EXPECT_EQ(a.max_queue_total, 100);
+  EXPECT_EQ(a.max_queue_per_client, 10);
+  EXPECT_EQ(a.strategy, AdmissionStrategy::kHybrid);
+  EXPECT_EQ(a.default_team, "public");
+  EXPECT_EQ(a.codel_target_ms, 10);
+  EXPECT_EQ(a.codel_interval_ms, 200);
+  ASSERT_EQ(a.teams.size(), 2u);
+  EXPECT_EQ(a.teams[0], (TeamConfig{"green", 3, 0, 4}));
+  EXPECT_EQ(a.teams[1], (TeamConfig{"pink", 1, 0, 0}));
+  EXPECT_EQ(a.FindTeam("pink"), &a.teams[1]);
+  EXPECT_EQ(a.FindTeam("public"), nullptr);  // implied, not declared
+  ASSERT_EQ(config.clients.size(), 2u);
+  EXPECT_EQ(config.clients[0], (ClientConfig{"dashboard", "green", 2}));
+  EXPECT_EQ(config.clients[1], (ClientConfig{"cli", "", 1}));
+}
+
+TEST(AdmissionStrategyTest, NamesRoundTrip) {
+  for (AdmissionStrategy strategy :
+       {AdmissionStrategy::kStrict, AdmissionStrategy::kWeighted,
+        AdmissionStrategy::kHybrid}) {
+    EXPECT_EQ(ParseAdmissionStrategy(AdmissionStrategyName(strategy)).value(),
+              strategy);
+  }
+  EXPECT_EQ(AdmissionStrategyName(AdmissionStrategy::kStrict), "strict");
+  EXPECT_FALSE(ParseAdmissionStrategy("fair").ok());
+}
+
+TEST(ValidateOverlayConfigTest, ChecksEditedAdmission) {
+  ASSERT_OK_AND_ASSIGN(OverlayConfig config, ParseOverlayConfig(kValid, "/x"));
+  config.path = "edited.json";
+  config.admission.strategy = AdmissionStrategy::kStrict;
+  config.admission.teams.push_back({"green", 1, 4, 0});
+  config.clients.push_back({"a", "green", 1});
+  EXPECT_OK(ValidateOverlayConfig(config));
+  config.admission.max_concurrency = 2;
+  EXPECT_EQ(std::string(ValidateOverlayConfig(config).message()),
+            "edited.json: admission: team 'green': max_slots 4 out of range "
+            "0..2 (max_concurrency)");
+  config.admission.max_concurrency = 32;
+  config.clients.push_back({"b", "blue", 1});
+  EXPECT_EQ(std::string(ValidateOverlayConfig(config).message()),
+            "edited.json: client 'b': unknown team 'blue' (declared: green; "
+            "default team: default)");
+}
+
+TEST(ConfigToJsonTest, RoundTripsAdmissionAndClients) {
+  ASSERT_OK_AND_ASSIGN(
+      OverlayConfig config,
+      ParseOverlayConfig(
+          With(R"("admission": {"max_concurrency": 8, "strategy": "strict",
+                 "default_team": "rest",
+                 "teams": [{"name": "green", "weight": 2, "max_slots": 3},
+                           {"name": "rest", "weight": 5}]},
+               "clients": [{"id": "x\"y", "team": "green", "weight": 7},
+                           {"id": "z", "team": "rest"}])"),
+          "/x"));
+  const std::string json = ConfigToJson(config);
+  EXPECT_THAT(json, HasSubstr(R"("strategy": "strict")"));
+  ASSERT_OK_AND_ASSIGN(OverlayConfig again, ParseOverlayConfig(json, "/y"));
+  EXPECT_EQ(again, config);
+  EXPECT_EQ(ConfigToJson(again), json);
+  again.clients[0].weight = 6;
+  EXPECT_NE(again, config);
+}
 
 TEST(ConfigToJsonTest, RoundTripsExactly) {
   ASSERT_OK_AND_ASSIGN(

@@ -1,0 +1,45 @@
+// Copyright 2026 The overlay Authors.
+
+#include "core/admission/codel.h"
+
+#include <algorithm>
+
+#include "glog/logging.h"
+
+namespace overlay {
+
+CoDel::CoDel(int64_t target_ns, int64_t interval_ns)
+    : target_ns_(target_ns), interval_ns_(interval_ns) {
+  CHECK_GT(target_ns, 0);
+  CHECK_LE(target_ns, interval_ns);
+}
+
+void CoDel::Roll(int64_t now_ns, bool queue_empty) {
+  if (interval_end_ns_ == std::numeric_limits<int64_t>::min()) {
+    interval_end_ns_ = now_ns + interval_ns_;  // the first interval starts
+    return;
+  }
+  if (now_ns < interval_end_ns_) return;
+  if (has_sample_) {
+    overloaded_ = min_delay_ns_ > target_ns_;
+  } else if (queue_empty) {
+    overloaded_ = false;
+  }  // else: nothing left the queue, so no new evidence either way
+  min_delay_ns_ = std::numeric_limits<int64_t>::max();
+  has_sample_ = false;
+  interval_end_ns_ = now_ns + interval_ns_;
+}
+
+bool CoDel::OnDequeue(int64_t now_ns, int64_t delay_ns) {
+  Roll(now_ns, /*queue_empty=*/false);
+  min_delay_ns_ = std::min(min_delay_ns_, delay_ns);
+  has_sample_ = true;
+  return overloaded_ && delay_ns > target_ns_;
+}
+
+bool CoDel::Overloaded(int64_t now_ns, bool queue_empty) {
+  Roll(now_ns, queue_empty);
+  return overloaded_;
+}
+
+}  // namespace overlay

@@ -1,0 +1,56 @@
+// Copyright 2026 The overlay Authors.
+//
+// CoDel: the overload detector of admission, after folly's Codel (also
+// Envoy's): the node is overloaded when even the shortest queueing delay
+// seen during an interval (100 ms) exceeded the target (5 ms), i.e. the
+// queue is standing rather than absorbing a burst. While overloaded, a
+// request that waited longer than the target is shed. (folly sheds past
+// twice the target; issue 9 asks for the target itself, which keeps an
+// admitted request's wait within the 5 ms budget.) Owns nothing; no clock:
+// the caller passes the time. Thread-compatible (AdmissionController calls
+// it under its mutex).
+//
+//   CoDel codel(/*target_ns=*/5'000'000, /*interval_ns=*/100'000'000);
+//   if (codel.OnDequeue(now, now - enqueued)) { /* shed it */ }
+
+#ifndef OVERLAY_CORE_ADMISSION_CODEL_H_
+#define OVERLAY_CORE_ADMISSION_CODEL_H_
+
+#include <cstdint>
+#include <limits>
+
+namespace overlay {
+
+class CoDel final {
+ public:
+  // REQUIRES: 0 < target_ns <= interval_ns.
+  CoDel(int64_t target_ns, int64_t interval_ns);
+
+  // A request leaves the queue at `now_ns` after waiting `delay_ns` (0 for
+  // one admitted at once). True when it should be shed.
+  bool OnDequeue(int64_t now_ns, int64_t delay_ns);
+
+  // Whether the last finished interval showed a standing queue. An interval
+  // with no dequeue keeps the previous verdict while requests wait, and
+  // clears it when `queue_empty`.
+  bool Overloaded(int64_t now_ns, bool queue_empty);
+
+  // The verdict as of the last call above (for metrics; does not roll).
+  bool overloaded() const { return overloaded_; }
+  int64_t target_ns() const { return target_ns_; }
+  int64_t interval_ns() const { return interval_ns_; }
+
+ private:
+  void Roll(int64_t now_ns, bool queue_empty);
+
+  const int64_t target_ns_;
+  const int64_t interval_ns_;
+  int64_t interval_end_ns_ = std::numeric_limits<int64_t>::min();
+  int64_t min_delay_ns_ = std::numeric_limits<int64_t>::max();
+  bool has_sample_ = false;
+  bool overloaded_ = false;
+};
+
+}  // namespace overlay
+
+#endif  // OVERLAY_CORE_ADMISSION_CODEL_H_

@@ -1,0 +1,65 @@
+// Copyright 2026 The overlay Authors.
+//
+// CoDel's verdicts, driven by hand with explicit times (no clock).
+
+#include "core/admission/codel.h"
+
+#include <gtest/gtest.h>
+
+namespace overlay {
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+
+TEST(CoDelTest, ShortWaitsNeverOverload) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (int i = 0; i < 1000; ++i, now += 1 * kMs) {
+    EXPECT_FALSE(codel.OnDequeue(now, 4 * kMs)) << i;
+  }
+  EXPECT_FALSE(codel.Overloaded(now, /*queue_empty=*/false));
+}
+
+TEST(CoDelTest, AStandingQueueForAnIntervalOverloadsAndSheds) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  // A whole interval in which every request waited 20 ms: shed nothing
+  // yet (no verdict during the first interval).
+  for (; now < 100 * kMs; now += 10 * kMs) {
+    EXPECT_FALSE(codel.OnDequeue(now, 20 * kMs));
+  }
+  // The interval is over: overloaded. Requests past the target are shed,
+  // those within it are not.
+  EXPECT_TRUE(codel.OnDequeue(now, 20 * kMs));
+  EXPECT_FALSE(codel.OnDequeue(now, 5 * kMs));  // not past the target
+  EXPECT_TRUE(codel.overloaded());
+}
+
+TEST(CoDelTest, OneShortWaitInAnIntervalClearsTheVerdict) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  EXPECT_TRUE(codel.overloaded());
+  // One request admitted at once (delay 0) in the next interval...
+  codel.OnDequeue(now + kMs, 0);
+  for (now += 10 * kMs; now < 210 * kMs; now += 10 * kMs) {
+    codel.OnDequeue(now, 20 * kMs);
+  }
+  // ...means the queue drained at some point: not overloaded any more.
+  EXPECT_FALSE(codel.OnDequeue(now + 10 * kMs, 20 * kMs));
+  EXPECT_FALSE(codel.overloaded());
+}
+
+TEST(CoDelTest, AnIntervalWithoutDequeuesKeepsTheVerdictUnlessEmpty) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  ASSERT_TRUE(codel.overloaded());
+  now += 150 * kMs;  // nothing left the queue for an interval
+  EXPECT_TRUE(codel.Overloaded(now, /*queue_empty=*/false));
+  now += 150 * kMs;
+  EXPECT_FALSE(codel.Overloaded(now, /*queue_empty=*/true));
+}
+
+}  // namespace
+}  // namespace overlay
