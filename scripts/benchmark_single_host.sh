@@ -31,7 +31,7 @@ need_binaries
   exit 1
 }
 name="$(basename "$config" .json)"
-if ls "$OVERLAY_RUN_ROOT/$name"/*.pid >/dev/null 2>&1; then
+if [ -n "$(live_nodes "$OVERLAY_RUN_ROOT/$name")" ]; then
   echo "an overlay from $config already runs ($OVERLAY_RUN_ROOT/$name):" >&2
   echo "stop it (scripts/stop.sh $name) or bench it in place with" >&2
   echo "  scripts/benchmark_two_hosts.sh HOST PORT ..." >&2

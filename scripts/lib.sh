@@ -29,13 +29,88 @@ resolve_data() {
   fi
 }
 
+# A pid file is trusted only while its pid is still an overlay_node of the
+# run that wrote it: the command line in /proc/PID/cmdline must be
+# .../overlay_node with that node's --id and the run's --config (kept in
+# RUN_DIR/config). Anything else (the node died, was SIGKILLed, its pid was
+# reused by another process) makes the pid file stale.
+
+# is_run_node PID ID CONFIG: true if PID runs overlay_node --id ID and, if
+# CONFIG is not empty, --config CONFIG. A zombie has no command line: false.
+is_run_node() {
+  local pid="$1" id="$2" config="$3"
+  [[ "$pid" =~ ^[1-9][0-9]*$ ]] || return 1
+  local -a argv=()
+  mapfile -d '' -t argv 2>/dev/null <"/proc/$pid/cmdline" || return 1
+  ((${#argv[@]})) && [ "${argv[0]##*/}" = overlay_node ] || return 1
+  local i arg next has_id=0 has_config=0
+  [ -n "$config" ] || has_config=1
+  for ((i = 1; i < ${#argv[@]}; i++)); do
+    arg="${argv[i]}"
+    next="${argv[i + 1]:-}"
+    case "$arg" in
+      --id) [ "$next" = "$id" ] && has_id=1 ;;
+      --id=*) [ "${arg#--id=}" = "$id" ] && has_id=1 ;;
+      --config) [ "$next" = "$config" ] && has_config=1 ;;
+      --config=*) [ "${arg#--config=}" = "$config" ] && has_config=1 ;;
+    esac
+  done
+  ((has_id && has_config))
+}
+
+# pid_alive PID: the process exists and is not a zombie. (Right after a
+# fork its command line is still the shell's, so a node just started is
+# watched with this, not is_run_node.)
+pid_alive() {
+  local state
+  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# node_pid RUN_DIR ID: prints the pid of node ID of the run in RUN_DIR if
+# its pid file is trusted; otherwise removes a stale pid file, with a note
+# on stderr, and returns 1.
+node_pid() {
+  local run="$1" id="$2" pidfile="$1/$2.pid" pid config
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  config=$(cat "$run/config" 2>/dev/null || true)
+  if is_run_node "$pid" "$id" "$config"; then
+    echo "$pid"
+    return 0
+  fi
+  echo "note: removed stale pid file $pidfile (pid ${pid:-none} is not node $id of this run)" >&2
+  rm -f "$pidfile"
+  return 1
+}
+
+# live_nodes RUN_DIR: prints "ID PID" for each node of RUN_DIR that still
+# runs; removes the stale pid files (with a note).
+live_nodes() {
+  local run="$1" pidfile id pid
+  for pidfile in "$run"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    id=$(basename "$pidfile" .pid)
+    if pid=$(node_pid "$run" "$id"); then echo "$id $pid"; fi
+  done
+}
+
 # start_nodes CONFIG RUN_DIR DATA [GROUP]: starts the config's processes (of
 # host group GROUP only, if given) in the background, logs and pid files in
-# RUN_DIR, and waits until every one reports SERVING. Returns non-zero (after
-# stopping what it started) if one dies or is not healthy in time.
+# RUN_DIR, and waits until every one reports SERVING. Stale pid files in
+# RUN_DIR are removed first; a node of it that still runs is an error.
+# Returns non-zero (after stopping what it started) if one dies or is not
+# healthy in time.
 start_nodes() {
   local config="$1" run="$2" data="$3" group="${4:-}"
   mkdir -p "$run"
+  local running
+  running=$(live_nodes "$run")
+  if [ -n "$running" ]; then
+    echo "nodes of $run still run (id pid): $(tr '\n' ' ' <<<"$running")- scripts/stop.sh first" >&2
+    return 1
+  fi
+  printf '%s' "$config" >"$run/config"
   local list
   if [ -n "$group" ]; then
     list=$("$OVERLAY_BIN/overlay_client" --config "$config" processes --group "$group") || return 1
@@ -52,7 +127,7 @@ start_nodes() {
   local deadline=$((SECONDS + ${OVERLAY_START_TIMEOUT:-60}))
   while read -r id addr; do
     until "$OVERLAY_BIN/overlay_client" --target "$addr" --timeout 1 health >/dev/null 2>&1; do
-      if ! kill -0 "$(cat "$run/$id.pid")" 2>/dev/null; then
+      if ! pid_alive "$(cat "$run/$id.pid")"; then
         echo "node $id exited during start; its log ($run/$id.log) ends:" >&2
         tail -n 20 "$run/$id.log" >&2
         stop_nodes "$run"
@@ -68,23 +143,32 @@ start_nodes() {
   done <<<"$list"
 }
 
-# stop_nodes RUN_DIR: SIGTERM every node started there, wait for them to
-# drain (SIGKILL after 15 s), remove the pid files.
+# stop_nodes RUN_DIR: SIGTERM every node of the run in RUN_DIR that still
+# runs, wait for them to drain (SIGKILL after 15 s), remove the pid files.
+# Pid files that are stale (see node_pid) are removed without a signal.
 stop_nodes() {
-  local run="$1" pidfile pid
-  shopt -s nullglob
-  for pidfile in "$run"/*.pid; do
-    pid=$(cat "$pidfile")
+  local run="$1" id pid config
+  config=$(cat "$run/config" 2>/dev/null || true)
+  local -a ids=() pids=()
+  while read -r id pid; do
+    [ -n "$id" ] || continue
     kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pidfile in "$run"/*.pid; do
-    pid=$(cat "$pidfile")
+    ids+=("$id")
+    pids+=("$pid")
+  done < <(live_nodes "$run")
+  local i
+  for i in "${!ids[@]}"; do
+    id="${ids[i]}"
+    pid="${pids[i]}"
     for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
+      is_run_node "$pid" "$id" "$config" || break
       sleep 0.1
     done
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    # Checked again right before: the pid may have been reused meanwhile.
+    if is_run_node "$pid" "$id" "$config"; then
+      echo "node $id (pid $pid) did not drain in 15 s: SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$run/$id.pid"
   done
-  shopt -u nullglob
 }

@@ -5,8 +5,12 @@
 #   scripts/run_client.sh get_by_key 840060150007 060150007
 #   scripts/run_client.sh get_by_prefix Crescent --limit 5
 #   scripts/run_client.sh query PM2.5 5 35 --json --records
+#   scripts/run_client.sh --timeout 2 --parallel 4 query PM2.5 10 50 --allow-partial
+#   scripts/run_client.sh get_by_key 060371103 --no-cache
 #   scripts/run_client.sh metrics [--all]
-# Extra words pass through to the client (see its --help).
+# Extra words pass through to the client (see its --help); so does its exit
+# status: 0 a complete answer, 3 an incomplete one accepted with
+# --allow-partial, 1 an RPC or data error, 2 bad arguments.
 # Env: OVERLAY_CONFIG  config file, or a name under configs/ (default one_host)
 #      OVERLAY_TARGET  host:port to ask instead of the config's portal
 #      OVERLAY_PY_STUBS  generated stubs (default <repo>/build/python)

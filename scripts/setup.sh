@@ -10,7 +10,8 @@ PACKAGES=(build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev rapidjson-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-grpcio python3-protobuf iproute2 procps)
+  python3 python3-grpcio python3-protobuf iproute2 procps
+  clang libclang-rt-14-dev llvm-14)  # clang: the -Wthread-safety build and fuzzing
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -14,8 +14,9 @@ config="${1:-$OVERLAY_ROOT/configs/one_host.json}"
 need_binaries
 data=$(resolve_data)
 run="$OVERLAY_RUN_ROOT/$(basename "$config" .json)"
-if ls "$run"/*.pid >/dev/null 2>&1; then
-  echo "an overlay from $config seems to run already ($run); scripts/stop.sh first" >&2
+# Only nodes that still run count; stale pid files go (with a note).
+if [ -n "$(live_nodes "$run")" ]; then
+  echo "an overlay from $config runs already ($run); scripts/stop.sh first" >&2
   exit 1
 fi
 start=$SECONDS
@@ -28,8 +29,9 @@ trap 'echo "stopping..."; stop_nodes "$run"; exit 0' INT TERM
 while ls "$run"/*.pid >/dev/null 2>&1; do
   for pidfile in "$run"/*.pid; do
     [ -f "$pidfile" ] || continue
-    if ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
-      echo "node $(basename "$pidfile" .pid) is gone" >&2
+    id=$(basename "$pidfile" .pid)
+    if ! is_run_node "$(cat "$pidfile" 2>/dev/null)" "$id" "$config"; then
+      echo "node $id is gone" >&2
       rm -f "$pidfile"
     fi
   done

@@ -14,8 +14,13 @@ config="${2:-$OVERLAY_ROOT/configs/two_hosts.json}"
 need_binaries
 data=$(resolve_data)
 run="$OVERLAY_RUN_ROOT/$(basename "$config" .json)-$group"
+# Only nodes that still run count; stale pid files go (with a note).
+if [ -n "$(live_nodes "$run")" ]; then
+  echo "host group $group of $config runs already ($run); scripts/stop.sh first" >&2
+  exit 1
+fi
 start_nodes "$config" "$run" "$data" "$group"
 echo "host group $group of $(basename "$config" .json) healthy; logs: $run/<id>.log"
 [ "$background" = 1 ] && exit 0
 trap 'echo "stopping..."; stop_nodes "$run"; exit 0' INT TERM
-while ls "$run"/*.pid >/dev/null 2>&1; do sleep 1; done
+while [ -n "$(live_nodes "$run" 2>/dev/null)" ]; do sleep 1; done

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "core/wire/request_limits.h"
 
 namespace overlay {
 
@@ -85,29 +86,68 @@ absl::StatusOr<std::vector<Record>> DecodeChunk(const v1::RecordChunk& chunk) {
     return absl::InvalidArgumentError(
         "corrupt chunk: columns have different lengths");
   }
-  std::vector<Record> records;
-  records.reserve(n);
+  // Every record copies its site's strings: a few records naming one huge
+  // site would decode to far more memory than the chunk holds. Check the
+  // indexes, the bits and the total size before allocating anything.
+  const uint32_t sites = static_cast<uint32_t>(chunk.sites_size());
+  const uint32_t parameters =
+      static_cast<uint32_t>(chunk.parameter_names_size());
+  const uint32_t units = static_cast<uint32_t>(chunk.unit_names_size());
+  std::vector<size_t> site_bytes(sites);
+  for (uint32_t i = 0; i < sites; ++i) {
+    const v1::Site& s = chunk.sites(static_cast<int>(i));
+    site_bytes[i] = s.site_name().size() + s.agency().size() +
+                    s.aqs_id().size() + s.full_aqs_id().size();
+  }
+  constexpr uint32_t kKnownMissingBits =
+      v1::RecordChunk::MISSING_CONCENTRATION |
+      v1::RecordChunk::MISSING_RAW_CONCENTRATION |
+      v1::RecordChunk::MISSING_AQI | v1::RecordChunk::MISSING_CATEGORY;
+  size_t decoded_bytes = 0;
   for (int i = 0; i < n; ++i) {
     const uint32_t site = chunk.site(i);
     const uint32_t parameter = chunk.parameter(i);
     const uint32_t unit = chunk.unit(i);
-    if (site >= static_cast<uint32_t>(chunk.sites_size()) ||
-        parameter >= static_cast<uint32_t>(chunk.parameter_names_size()) ||
-        unit >= static_cast<uint32_t>(chunk.unit_names_size())) {
+    if (site >= sites || parameter >= parameters || unit >= units) {
       return absl::InvalidArgumentError(absl::StrCat(
           "corrupt chunk: record ", i, " refers past a dictionary"));
     }
-    const v1::Site& s = chunk.sites(site);
+    if (chunk.missing(i) & ~kKnownMissingBits) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "corrupt chunk: record ", i, " has unknown missing bits 0x",
+          absl::Hex(chunk.missing(i) & ~kKnownMissingBits)));
+    }
+    const int64_t utc = chunk.utc_seconds(i);
+    if (utc < wire::kMinUtcSeconds || utc > wire::kMaxUtcSeconds) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("corrupt chunk: record ", i, " has time ", utc,
+                       " s, outside years 0000..9999"));
+    }
+    // Each term is bounded by the chunk's size, so the sum cannot wrap.
+    decoded_bytes += sizeof(Record) + site_bytes[site] +
+                     chunk.parameter_names(static_cast<int>(parameter)).size() +
+                     chunk.unit_names(static_cast<int>(unit)).size();
+    if (decoded_bytes > kMaxDecodedChunkBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "corrupt chunk: its ", n, " records decode to more than ",
+          kMaxDecodedChunkBytes >> 20, " MiB"));
+    }
+  }
+  std::vector<Record> records;
+  records.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const v1::Site& s = chunk.sites(static_cast<int>(chunk.site(i)));
     const uint32_t missing = chunk.missing(i);
     Record record;
     record.latitude = s.latitude();
     record.longitude = s.longitude();
     record.utc = chunk.utc_seconds(i);
-    record.parameter = chunk.parameter_names(parameter);
+    record.parameter =
+        chunk.parameter_names(static_cast<int>(chunk.parameter(i)));
     if (!(missing & v1::RecordChunk::MISSING_CONCENTRATION)) {
       record.concentration = chunk.concentration(i);
     }
-    record.unit = chunk.unit_names(unit);
+    record.unit = chunk.unit_names(static_cast<int>(chunk.unit(i)));
     if (!(missing & v1::RecordChunk::MISSING_RAW_CONCENTRATION)) {
       record.raw_concentration = chunk.raw_concentration(i);
     }

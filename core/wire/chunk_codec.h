@@ -7,6 +7,7 @@
 #ifndef OVERLAY_CORE_WIRE_CHUNK_CODEC_H_
 #define OVERLAY_CORE_WIRE_CHUNK_CODEC_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,8 +25,17 @@ namespace overlay {
 void EncodeChunk(const Table& table, absl::Span<const uint32_t> rows,
                  v1::RecordChunk* chunk);
 
-// Decodes every record; INVALID_ARGUMENT if columns disagree in length or an
-// index is out of its dictionary (a corrupt or hostile peer).
+// Records of one decoded chunk hold at most this many bytes (strings
+// included): far above a real chunk (kMaxChunkSize records of ~300 bytes),
+// far below what a hostile chunk whose many records name one huge site
+// would take.
+inline constexpr size_t kMaxDecodedChunkBytes = 64 << 20;
+
+// Decodes every record; INVALID_ARGUMENT (a corrupt or hostile peer) if
+// columns disagree in length, an index is out of its dictionary, a record
+// has unknown missing bits or a time outside years 0000..9999, or the
+// records would take more than kMaxDecodedChunkBytes. Nothing is allocated
+// for the records before all of that is checked.
 absl::StatusOr<std::vector<Record>> DecodeChunk(const v1::RecordChunk& chunk);
 
 // Records in the chunk (length of its columns).

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "core/wire/request_limits.h"
 
 namespace overlay {
 namespace {
@@ -56,6 +57,9 @@ absl::StatusOr<Filter> FilterFromProto(const v1::Filter& proto,
     return absl::InvalidArgumentError(
         absl::StrCat("limit must be >= 0 (0 means no limit), got ", limit));
   }
+  // Sizes, counts, enum values and the time range first: nothing below
+  // (nor ValidateFilter's messages) sees an unbounded value.
+  RETURN_IF_ERROR(wire::ValidateFilterLimits(proto));
   Filter filter;
   filter.limit = limit;
   for (int value : proto.parameters()) {

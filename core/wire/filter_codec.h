@@ -12,8 +12,10 @@
 
 namespace overlay {
 
-// INVALID_ARGUMENT for an unknown parameter enum value, a negative limit or
-// any problem ValidateFilter finds. `limit` goes into Filter::limit.
+// INVALID_ARGUMENT for a negative limit, anything over the limits of
+// wire::ValidateFilterLimits (request_limits.h: site keys, prefix, unknown
+// parameter enum values, times outside years 0000..9999) or any problem
+// ValidateFilter finds. `limit` goes into Filter::limit.
 absl::StatusOr<Filter> FilterFromProto(const v1::Filter& proto, int64_t limit);
 v1::Filter FilterToProto(const Filter& filter);
 

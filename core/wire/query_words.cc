@@ -98,6 +98,9 @@ const char* QueryWordsUsage() {
          "  get_by_key K [K...]\n"
          "  get_by_prefix P\n"
          "  any of them: [--limit N] [--chunk-size N] [--client-id ID]\n"
+         "        [--allow-partial] [--no-cache]\n"
+         "  --allow-partial: accept an answer missing some shares (marked\n"
+         "        incomplete); --no-cache: bypass the overlay's caches\n"
          "  T: 2020-08-18T00:00 (or 2020-08-18), both ends inclusive\n";
 }
 
@@ -121,6 +124,20 @@ absl::StatusOr<v1::QueryRequest> ParseQueryWords(
     std::string flag = word;
     std::string value;
     size_t eq = flag.find('=');
+    const std::string name = flag.substr(0, eq);
+    if (name == "--allow-partial" || name == "--no-cache") {
+      // Switches take no value: the next word stays a word of its own.
+      if (eq != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, " takes no value"));
+      }
+      if (name == "--allow-partial") {
+        request.set_allow_partial(true);
+      } else {
+        request.set_fresh(true);
+      }
+      continue;
+    }
     if (eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);

@@ -8,7 +8,10 @@
 //   get_all
 //   get_by_key K [K...]
 //   get_by_prefix P
-// and, after any of them: [--limit N] [--chunk-size N] [--client-id ID].
+// and, after any of them: [--limit N] [--chunk-size N] [--client-id ID]
+// [--allow-partial] [--no-cache]. --allow-partial (QueryRequest.allow_partial)
+// accepts an answer that misses shares, marked incomplete; --no-cache
+// (QueryRequest.fresh) bypasses every cache. Both take no value.
 // Times T are "2020-08-18T00:00" (or a day "2020-08-18"), both ends
 // inclusive: a bare day as --to means its last second.
 // Stateless; thread-safe.

@@ -315,6 +315,73 @@ const std::vector<std::string>& JsonKeys() {
   return *keys;
 }
 
+TEST_F(ChunkCodecTest, DecodeRejectsUnknownMissingBitsAndWildTimes) {
+  {
+    v1::RecordChunk chunk = ValidChunk(table_);
+    chunk.set_missing(2, chunk.missing(2) | 0x40);
+    absl::StatusOr<std::vector<Record>> decoded = DecodeChunk(chunk);
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(decoded.status().message(),
+              "corrupt chunk: record 2 has unknown missing bits 0x40");
+  }
+  for (int64_t utc :
+       {std::numeric_limits<int64_t>::min(),
+        std::numeric_limits<int64_t>::max(), int64_t{253'402'300'800}}) {
+    v1::RecordChunk chunk = ValidChunk(table_);
+    chunk.set_utc_seconds(1, utc);
+    absl::StatusOr<std::vector<Record>> decoded = DecodeChunk(chunk);
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(decoded.status().message(),
+                HasSubstr("record 1 has time " + std::to_string(utc)));
+  }
+  // Every bit the encoder sets is fine, and so are the extreme years.
+  v1::RecordChunk chunk = ValidChunk(table_);
+  chunk.set_missing(0, 15);
+  chunk.set_utc_seconds(0, -62'167'219'200);
+  chunk.set_utc_seconds(1, 253'402'300'799);
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> decoded, DecodeChunk(chunk));
+  EXPECT_EQ(FormatUtc(decoded[0].utc), "0000-01-01T00:00");
+  EXPECT_EQ(FormatUtc(decoded[1].utc), "9999-12-31T23:59");
+  EXPECT_FALSE(decoded[0].concentration.has_value());
+}
+
+// A hostile chunk of a few MiB whose records all name one site with a huge
+// name would decode to gigabytes: refused before anything is allocated.
+TEST_F(ChunkCodecTest, DecodeRefusesChunksThatBlowUp) {
+  v1::RecordChunk chunk;
+  v1::Site* site = chunk.add_sites();
+  site->set_site_name(std::string(1 << 20, 'n'));  // 1 MiB
+  chunk.add_parameter_names("PM2.5");
+  chunk.add_unit_names("UG/M3");
+  for (int i = 0; i < 100; ++i) {  // 100 MiB of copies
+    chunk.add_site(0);
+    chunk.add_utc_seconds(0);
+    chunk.add_parameter(0);
+    chunk.add_concentration(1);
+    chunk.add_unit(0);
+    chunk.add_raw_concentration(1);
+    chunk.add_aqi(1);
+    chunk.add_category(1);
+    chunk.add_missing(0);
+  }
+  absl::StatusOr<std::vector<Record>> decoded = DecodeChunk(chunk);
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(decoded.status().message(),
+              HasSubstr("records decode to more than 64 MiB"));
+  // 60 of them (60 MiB) still decode.
+  for (auto* column : {chunk.mutable_site(), chunk.mutable_parameter(),
+                       chunk.mutable_unit(), chunk.mutable_missing()}) {
+    column->Truncate(60);
+  }
+  chunk.mutable_utc_seconds()->Truncate(60);
+  chunk.mutable_concentration()->Truncate(60);
+  chunk.mutable_raw_concentration()->Truncate(60);
+  chunk.mutable_aqi()->Truncate(60);
+  chunk.mutable_category()->Truncate(60);
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, DecodeChunk(chunk));
+  EXPECT_EQ(records.size(), 60u);
+}
+
 TEST(RecordToJsonTest, ExactLine) {
   EXPECT_EQ(RecordToJson(CrescentCity()),
             "{\"latitude\":41.75613,\"longitude\":-124.20347,"

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -214,6 +215,72 @@ TEST(FilterCodecTest, EqualBoundsAreAllowed) {
   proto.set_from_utc_seconds(1597017600);
   proto.set_to_utc_seconds(1597017600);
   EXPECT_OK(FilterFromProto(proto, 0));
+}
+
+// The limits of wire::ValidateFilterLimits hold on every path into a Filter.
+TEST(FilterCodecTest, WireLimitsAreEnforced) {
+  struct Case {
+    const char* name;
+    std::function<void(v1::Filter*)> mutate;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"10,001 site keys",
+       [](v1::Filter* f) {
+         for (int i = 0; i <= 10'000; ++i) f->add_site_keys("k");
+       },
+       "filter.site_keys has 10001 entries; the limit is 10000"},
+      {"long site key",
+       [](v1::Filter* f) { f->add_site_keys(std::string(33, '1')); },
+       "filter.site_keys[0] is 33 bytes; the limit is 32"},
+      {"long prefix",
+       [](v1::Filter* f) { f->set_prefix(std::string(257, 'C')); },
+       "filter.prefix is 257 bytes; the limit is 256"},
+      {"bad UTF-8 prefix", [](v1::Filter* f) { f->set_prefix("Cr\xE9s"); },
+       "filter.prefix is not valid UTF-8: at byte 2: 0xE9 0x73"},
+      {"bad UTF-8 key", [](v1::Filter* f) { f->add_site_keys("\xFF"); },
+       "filter.site_keys[0] is not valid UTF-8: at byte 0: 0xFF"},
+      {"many parameters",
+       [](v1::Filter* f) {
+         for (int i = 0; i < 65; ++i) f->add_parameters(v1::NO2);
+       },
+       "filter.parameters has 65 entries; the limit is 64"},
+      {"many categories",
+       [](v1::Filter* f) {
+         for (int i = 0; i < 65; ++i) f->add_categories(2);
+       },
+       "filter.categories has 65 entries; the limit is 64"},
+      // Formerly formatted by ValidateFilter's message: signed overflow.
+      {"to at INT64_MIN",
+       [](v1::Filter* f) {
+         f->set_from_utc_seconds(0);
+         f->set_to_utc_seconds(std::numeric_limits<int64_t>::min());
+       },
+       "filter.to_utc_seconds must be -62167219200..253402300799"},
+      {"from at INT64_MAX",
+       [](v1::Filter* f) {
+         f->set_from_utc_seconds(std::numeric_limits<int64_t>::max());
+       },
+       "filter.from_utc_seconds must be -62167219200..253402300799"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::Filter proto;
+    c.mutate(&proto);
+    absl::StatusOr<Filter> filter = FilterFromProto(proto, 0);
+    ASSERT_FALSE(filter.ok());
+    EXPECT_EQ(filter.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(filter.status().message(), HasSubstr(c.message));
+  }
+  v1::Filter at_limits;
+  for (int i = 0; i < 10'000; ++i) {
+    at_limits.add_site_keys(std::string(32, 'k'));
+  }
+  at_limits.set_prefix(std::string(256, 'C'));
+  at_limits.set_from_utc_seconds(-62'167'219'200);
+  at_limits.set_to_utc_seconds(253'402'300'799);
+  ASSERT_OK_AND_ASSIGN(Filter filter, FilterFromProto(at_limits, 0));
+  EXPECT_EQ(filter.site_keys.size(), 10'000u);
 }
 
 }  // namespace

@@ -211,6 +211,63 @@ TEST(QueryWordsTest, CommonFlagsOnEveryCommand) {
   }
 }
 
+TEST(QueryWordsTest, SwitchesAreOffByDefault) {
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest request,
+                       ParseQueryWords({"query", "PM2.5"}));
+  EXPECT_FALSE(request.allow_partial());
+  EXPECT_FALSE(request.fresh());
+}
+
+TEST(QueryWordsTest, AllowPartialAndNoCacheOnEveryCommand) {
+  for (const Words& words :
+       {Words{"get_all", "--allow-partial", "--no-cache"},
+        Words{"get_by_key", "--no-cache", "840060150007", "--allow-partial"},
+        Words{"get_by_prefix", "--allow-partial", "Cres", "--no-cache"},
+        Words{"query", "--no-cache", "--allow-partial", "--limit", "5"}}) {
+    SCOPED_TRACE(words[0]);
+    ASSERT_OK_AND_ASSIGN(v1::QueryRequest request, ParseQueryWords(words));
+    EXPECT_TRUE(request.allow_partial());
+    EXPECT_TRUE(request.fresh());
+  }
+}
+
+// A switch takes no value: the word after it is a word of its own, so
+// "--allow-partial PM2.5" keeps PM2.5 as the positional parameter.
+TEST(QueryWordsTest, SwitchesDoNotSwallowTheNextWord) {
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest request,
+                       ParseQueryWords({"query", "--allow-partial", "PM2.5",
+                                        "5", "--no-cache", "35"}));
+  EXPECT_TRUE(request.allow_partial());
+  EXPECT_TRUE(request.fresh());
+  EXPECT_THAT(request.filter().parameters(), ElementsAre(v1::PM25));
+  EXPECT_EQ(request.filter().min_concentration(), 5);
+  EXPECT_EQ(request.filter().max_concentration(), 35);
+
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest key,
+                       ParseQueryWords({"get_by_key", "--no-cache", "k1"}));
+  EXPECT_THAT(key.filter().site_keys(), ElementsAre("k1"));
+  EXPECT_TRUE(key.fresh());
+  EXPECT_FALSE(key.allow_partial());
+
+  // Last word: nothing to need.
+  ASSERT_OK_AND_ASSIGN(v1::QueryRequest last,
+                       ParseQueryWords({"get_all", "--allow-partial"}));
+  EXPECT_TRUE(last.allow_partial());
+  EXPECT_FALSE(last.fresh());
+}
+
+TEST(QueryWordsTest, SwitchesRejectAValue) {
+  EXPECT_THAT(ErrorOf({"get_all", "--allow-partial=true"}),
+              HasSubstr("--allow-partial takes no value"));
+  EXPECT_THAT(ErrorOf({"query", "--no-cache=1"}),
+              HasSubstr("--no-cache takes no value"));
+  // Near misses are unknown options, not switches.
+  EXPECT_THAT(ErrorOf({"get_all", "--allow-partials", "x"}),
+              HasSubstr("unknown option for get_all: --allow-partials"));
+  EXPECT_THAT(ErrorOf({"get_all", "--no-cache-please", "x"}),
+              HasSubstr("unknown option for get_all: --no-cache-please"));
+}
+
 TEST(QueryWordsTest, IsQueryCommand) {
   for (const char* word : {"query", "get_all", "get_by_key", "get_by_prefix"}) {
     EXPECT_TRUE(IsQueryCommand(word)) << word;
@@ -219,6 +276,10 @@ TEST(QueryWordsTest, IsQueryCommand) {
     EXPECT_FALSE(IsQueryCommand(word)) << word;
   }
   EXPECT_NE(std::string(QueryWordsUsage()).find("get_by_prefix"),
+            std::string::npos);
+  EXPECT_NE(std::string(QueryWordsUsage()).find("--allow-partial"),
+            std::string::npos);
+  EXPECT_NE(std::string(QueryWordsUsage()).find("--no-cache"),
             std::string::npos);
 }
 
