@@ -6,9 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/fanout/peer_call.h"
 #include "core/metrics/process_stats.h"
 #include "glog/logging.h"
+#include "nodes/client_identity.h"
+#include "nodes/releases.h"
 
 namespace overlay {
 
@@ -20,38 +21,16 @@ bool IsLoopbackPeer(const std::string& peer) {
          absl::StartsWith(peer, "unix:");
 }
 
-void ReleaseAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,
-                       const std::string& query_id,
-                       const std::vector<std::string>& route) {
-  if (route.size() < 2) {  // this node is the owner
-    node->results->Release(query_id);
-    return;
-  }
-  v1::ReleaseResultRequest request;
-  request.set_query_id(query_id);
-  for (size_t i = 2; i < route.size(); ++i) request.add_route(route[i]);
-  v1::PeerService::Stub* stub = node->neighbors->Stub(route[1]);
-  if (stub == nullptr) return;
-  auto* call = node->NewPeerCall<v1::ReleaseResponse>(
-      [](PeerCall<v1::ReleaseResponse>* c) { delete c; });
-  if (call == nullptr) return;  // shutting down; the rows expire anyway
-  call->context.set_deadline(node->NeighborDeadline());
-  call->Start(&v1::PeerService::Stub::PrepareAsyncReleaseResult, stub, request,
-              cq);
-}
-
 void ReleaseCall::OnRequest() {
-  std::shared_ptr<QueryPlan> plan = node_->plans->Remove(request_.query_id());
+  std::shared_ptr<QueryPlan> plan = services_.plans->Remove(
+      request_.query_id(), ClientKey(request_.client_id(), context_.peer()));
   if (plan == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '", request_.query_id(),
                                    "' (never issued, released or expired)")));
     return;
   }
-  for (const Segment& segment : plan->segments()) {
-    if (segment.records == 0 && segment.route.empty()) continue;
-    ReleaseAlongRoute(node_, cq_, plan->query_id(), segment.route);
-  }
+  ReleasePlan(node_, cq_, *plan);
   v1::ReleaseResponse response;
   response.set_released(true);
   Reply(response);
@@ -59,12 +38,20 @@ void ReleaseCall::OnRequest() {
 
 void ReleaseResultCall::OnRequest() {
   v1::ReleaseResponse response;
-  if (request_.route_size() == 0) {
-    response.set_released(node_->results->Release(request_.query_id()));
+  if (request_.flood()) {
+    std::vector<std::string> path(request_.path().begin(),
+                                  request_.path().end());
+    path.push_back(env_.id());
+    ReleaseEverywhere(node_, cq_, request_.query_id(), std::move(path),
+                      request_.hops_left());
+    response.set_released(true);
+  } else if (request_.route_size() == 0) {
+    response.set_released(services_.results->Release(request_.query_id()));
   } else {
     std::vector<std::string> route;
-    route.push_back(node_->self->id);
-    route.insert(route.end(), request_.route().begin(), request_.route().end());
+    route.push_back(env_.id());
+    route.insert(route.end(), request_.route().begin(),
+                 request_.route().end());
     ReleaseAlongRoute(node_, cq_, request_.query_id(), route);
     response.set_released(true);
   }
@@ -72,21 +59,20 @@ void ReleaseResultCall::OnRequest() {
 }
 
 void MetricsCall::OnRequest() {
-  NodeMetrics& m = *node_->metrics;
+  NodeMetrics& m = *services_.metrics;
   v1::MetricsResponse r;
-  r.set_node_id(node_->self->id);
-  r.set_role(std::string(RoleName(node_->self->role)));
-  r.set_team(node_->self->team);
-  r.set_host_group(node_->self->host_group);
-  r.set_address(node_->self->Address());
+  r.set_node_id(env_.id());
+  r.set_role(std::string(RoleName(env_.self->role)));
+  r.set_team(env_.self->team);
+  r.set_host_group(env_.self->host_group);
+  r.set_address(env_.self->Address());
   r.set_pid(getpid());
-  r.set_uptime_s((node_->clock->NowNanos() - node_->start_nanos) / 1e9);
-  r.set_rows_loaded(node_->load_stats ? node_->load_stats->rows : 0);
-  r.set_files_loaded(node_->load_stats ? node_->load_stats->files : 0);
-  r.set_malformed_rows(node_->load_stats ? node_->load_stats->malformed_rows
-                                         : 0);
-  r.set_load_s(node_->load_seconds);
-  r.set_share(node_->share);
+  r.set_uptime_s((env_.clock->NowNanos() - env_.start_nanos) / 1e9);
+  r.set_rows_loaded(env_.load_stats ? env_.load_stats->rows : 0);
+  r.set_files_loaded(env_.load_stats ? env_.load_stats->files : 0);
+  r.set_malformed_rows(env_.load_stats ? env_.load_stats->malformed_rows : 0);
+  r.set_load_s(env_.load_seconds);
+  if (env_.share != nullptr) r.set_share(env_.share->description);
   auto get = [](const std::atomic<int64_t>& v) {
     return v.load(std::memory_order_relaxed);
   };
@@ -98,9 +84,14 @@ void MetricsCall::OnRequest() {
   r.set_errors(get(m.errors));
   r.set_bytes_in(get(m.bytes_in));
   r.set_bytes_out(get(m.bytes_out));
+  r.set_calls_cancelled(get(m.calls_cancelled));
+  r.set_queries_incomplete(get(m.queries_incomplete));
+  r.set_queries_failed_missing(get(m.queries_failed_missing));
   // This call itself is in flight: report the others.
-  r.set_in_flight(std::max<int64_t>(0, node_->gate->in_flight() - 1));
-  r.set_queue_depth(node_->workers->queued());
+  r.set_in_flight(std::max<int64_t>(0, services_.gate->in_flight() - 1));
+  r.set_scan_queue_depth(services_.workers->queued());
+  r.set_peer_calls_in_flight(services_.peers->in_flight());
+  r.set_executions_running(services_.executions->running());
   for (int k = 0; k < static_cast<int>(RpcKind::kCount); ++k) {
     const LatencyHistogram& h = m.latency[k];
     if (h.count() == 0) continue;
@@ -112,7 +103,7 @@ void MetricsCall::OnRequest() {
     s->set_p99_ms(h.PercentileMs(0.99));
     s->set_max_ms(h.MaxMs());
   }
-  for (const NeighborStats& stats : node_->neighbors->Stats()) {
+  for (const NeighborStats& stats : services_.peers->Stats()) {
     v1::NeighborMetrics* n = r.add_neighbors();
     n->set_node_id(stats.id);
     n->set_address(stats.address);
@@ -121,8 +112,13 @@ void MetricsCall::OnRequest() {
     n->set_failures(stats.failures);
     n->set_last_error(stats.last_error);
   }
-  r.set_results_held(node_->results->results_held());
-  r.set_result_bytes(node_->results->bytes_held());
+  r.set_results_held(services_.results->results_held());
+  r.set_result_bytes(services_.results->bytes_held());
+  r.set_plans_held(services_.plans->size());
+  r.set_result_memory_bytes(services_.memory->used());
+  r.set_result_memory_limit(services_.memory->limit());
+  r.set_prefetched_bytes(services_.memory->used() -
+                         services_.results->bytes_held());
   r.set_cpu_s(ProcessCpuSeconds());
   r.set_rss_bytes(ProcessRssBytes());
   Reply(r);
@@ -138,14 +134,14 @@ void HealthCheckCall::OnRequest() {
   }
   grpc::health::v1::HealthCheckResponse response;
   response.set_status(
-      node_->gate->closed()
+      services_.gate->closed()
           ? grpc::health::v1::HealthCheckResponse::NOT_SERVING
           : grpc::health::v1::HealthCheckResponse::SERVING);
   Reply(response);
 }
 
 void ShutdownCall::OnRequest() {
-  const std::string& token = node_->config->shutdown_token;
+  const std::string& token = env_.config->shutdown_token;
   const bool loopback = IsLoopbackPeer(context_.peer());
   const bool token_ok = !token.empty() && request_.token() == token;
   if (!loopback && !token_ok) {
@@ -159,7 +155,7 @@ void ShutdownCall::OnRequest() {
   v1::ShutdownResponse response;
   response.set_accepted(true);
   Reply(response);
-  node_->request_shutdown();
+  services_.request_shutdown();
 }
 
 }  // namespace overlay

@@ -1,74 +1,74 @@
 // Copyright 2026 The overlay Authors.
 //
-// The small calls: ReleaseCall (QueryService.Release) drops a plan and tells
-// every share's owner to drop its rows; ReleaseResultCall
-// (PeerService.ReleaseResult) drops this node's rows or forwards one hop;
-// MetricsCall (QueryService.GetMetrics); ShutdownCall (QueryService.Shutdown,
-// loopback callers or the config's token only). Reactor-thread only.
+// The small calls: ReleaseCall (QueryService.Release) drops a plan of its
+// own client and tells every owner holding its rows to drop them;
+// ReleaseResultCall (PeerService.ReleaseResult) drops this node's rows, or
+// forwards one hop along its route, or (flood) drops and stops the query
+// here and forwards to the neighbours not yet reached; MetricsCall
+// (QueryService.GetMetrics); ShutdownCall (QueryService.Shutdown, loopback
+// callers or the config's token only); HealthCheckCall. Reactor-thread only.
 
 #ifndef OVERLAY_NODES_ADMIN_CALLS_H_
 #define OVERLAY_NODES_ADMIN_CALLS_H_
+
+#include <string>
 
 #include "nodes/unary_call.h"
 
 namespace overlay {
 
 class ReleaseCall final
-    : public UnaryCall<ReleaseCall, QueryAsyncService,
-                       v1::ReleaseRequest, v1::ReleaseResponse,
-                       RpcKind::kRelease> {
+    : public UnaryCall<ReleaseCall, QueryAsyncService, v1::ReleaseRequest,
+                       v1::ReleaseResponse, RpcKind::kRelease> {
  public:
   static constexpr RequestMethod kRequestMethod =
       &QueryAsyncService::RequestRelease;
-  static QueryAsyncService* service(NodeContext* node) {
-    return node->query_service;
+  static QueryAsyncService* service(const Node* node) {
+    return node->grpc.query;
   }
-  ReleaseCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+  ReleaseCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
   void OnRequest();
 };
 
 class ReleaseResultCall final
-    : public UnaryCall<ReleaseResultCall, v1::PeerService::AsyncService,
+    : public UnaryCall<ReleaseResultCall, PeerAsyncService,
                        v1::ReleaseResultRequest, v1::ReleaseResponse,
                        RpcKind::kReleaseResult> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::PeerService::AsyncService::RequestReleaseResult;
-  static v1::PeerService::AsyncService* service(NodeContext* node) {
-    return node->peer_service;
-  }
-  ReleaseResultCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      &PeerAsyncService::RequestReleaseResult;
+  static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
+  static constexpr bool kNotifyWhenDone = true;  // test hooks can stall it
+  ReleaseResultCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
   void OnRequest();
 };
 
 class MetricsCall final
-    : public UnaryCall<MetricsCall, QueryAsyncService,
-                       v1::MetricsRequest, v1::MetricsResponse,
-                       RpcKind::kGetMetrics> {
+    : public UnaryCall<MetricsCall, QueryAsyncService, v1::MetricsRequest,
+                       v1::MetricsResponse, RpcKind::kGetMetrics> {
  public:
   static constexpr RequestMethod kRequestMethod =
       &QueryAsyncService::RequestGetMetrics;
-  static QueryAsyncService* service(NodeContext* node) {
-    return node->query_service;
+  static QueryAsyncService* service(const Node* node) {
+    return node->grpc.query;
   }
-  MetricsCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+  MetricsCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
   void OnRequest();
 };
 
 class ShutdownCall final
-    : public UnaryCall<ShutdownCall, QueryAsyncService,
-                       v1::ShutdownRequest, v1::ShutdownResponse,
-                       RpcKind::kShutdown> {
+    : public UnaryCall<ShutdownCall, QueryAsyncService, v1::ShutdownRequest,
+                       v1::ShutdownResponse, RpcKind::kShutdown> {
  public:
   static constexpr RequestMethod kRequestMethod =
       &QueryAsyncService::RequestShutdown;
-  static QueryAsyncService* service(NodeContext* node) {
-    return node->query_service;
+  static QueryAsyncService* service(const Node* node) {
+    return node->grpc.query;
   }
-  ShutdownCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+  ShutdownCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
   void OnRequest();
 };
@@ -84,20 +84,14 @@ class HealthCheckCall final
  public:
   static constexpr RequestMethod kRequestMethod =
       &grpc::health::v1::Health::AsyncService::RequestCheck;
-  static grpc::health::v1::Health::AsyncService* service(NodeContext* node) {
-    return node->health_service;
+  static grpc::health::v1::Health::AsyncService* service(const Node* node) {
+    return node->grpc.health;
   }
   static constexpr bool kCountedByGate = false;  // answers NOT_SERVING
-  HealthCheckCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+  HealthCheckCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
   void OnRequest();
 };
-
-// Sends ReleaseResult along `route` ([portal, ..., owner]) without waiting
-// for the answer (best effort: rows also expire after the TTL).
-void ReleaseAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,
-                       const std::string& query_id,
-                       const std::vector<std::string>& route);
 
 // True if `peer` (grpc's "ipv4:127.0.0.1:5000" form) is a loopback address.
 bool IsLoopbackPeer(const std::string& peer);

@@ -3,50 +3,55 @@
 #include "nodes/chunk_calls.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/wire/chunk_codec.h"
+#include "glog/logging.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
-#include "glog/logging.h"
+#include "nodes/client_identity.h"
 
 namespace overlay {
 namespace {
 
-// Sends `request` to the first hop of `route` (the rest of the route goes
-// with it); `done` gets the call and must delete it.
-template <typename Request, typename Response, typename Prepare>
-void SendAlongRoute(NodeContext* node, grpc::CompletionQueue* cq,
-                    const std::string& next_hop, const Request& request,
-                    Prepare prepare,
-                    std::function<void(PeerCall<Response>*)> done) {
-  v1::PeerService::Stub* stub = node->neighbors->Stub(next_hop);
-  auto* call = node->NewPeerCall<Response>(done);
-  if (call == nullptr) {  // shutting down: fail without a call
-    auto* failed = new PeerCall<Response>(std::move(done));
-    failed->status =
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is shutting down");
-    failed->Proceed(true);  // `done` deletes it
-    return;
+template <typename Message>
+grpc::ByteBuffer ToBytes(const Message& message) {
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, Message>(
+      message, &bytes, &own_buffer);
+  return bytes;
+}
+
+// What a client sees when chunk `index` could not be fetched: the owner and
+// its share, and what went wrong on the way.
+grpc::Status ChunkFetchFailure(const QueryPlan& plan, int32_t index,
+                               const std::string& via,
+                               const grpc::Status& status) {
+  const Segment& segment = plan.SegmentOf(index);
+  grpc::StatusCode code = grpc::StatusCode::UNAVAILABLE;
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+      status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    code = status.error_code();
   }
-  if (stub == nullptr) {
-    // A route through a node that is not our neighbour: a corrupt request.
-    call->status = grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("route names '", next_hop, "', not a neighbour of '",
-                     node->self->id, "'"));
-    call->Proceed(true);
-    return;
-  }
-  call->context.set_deadline(node->NeighborDeadline());
-  call->Start(prepare, stub, request, cq);
+  return grpc::Status(
+      code,
+      absl::StrCat("chunk ", index, " of query '", plan.query_id(),
+                   "': owner '", segment.node_id, "' (share ", segment.share,
+                   ") not reached via '", via, "': ",
+                   absl::StatusCodeToString(
+                       static_cast<absl::StatusCode>(status.error_code())),
+                   ": ", status.error_message()));
 }
 
 // Fetches chunk `index` of `plan` from its owner and completes the plan's
-// slot, waking whoever waits for it. The reply is taken as FetchResponseRaw:
-// its records stay serialized, ready to relay.
-void FetchChunk(NodeContext* node, grpc::CompletionQueue* cq,
-                std::shared_ptr<QueryPlan> plan, int32_t index) {
+// slot, waking whoever waits for it. The fetch belongs to the plan (its
+// scope); its reply is taken as FetchResponseRaw: the records stay
+// serialized, ready to relay.
+void FetchChunk(const Node* node, grpc::CompletionQueue* cq,
+                std::shared_ptr<QueryPlan> plan, int32_t index,
+                int64_t deadline) {
   const Segment& segment = plan->SegmentOf(index);
   v1::FetchRequest request;
   request.set_query_id(plan->query_id());
@@ -58,87 +63,94 @@ void FetchChunk(NodeContext* node, grpc::CompletionQueue* cq,
   request.set_count(plan->RecordsIn(index));
   const std::string next_hop =
       segment.route.size() > 1 ? segment.route[1] : segment.node_id;
-  auto done = [node, plan, index,
-               next_hop](PeerCall<grpc::ByteBuffer>* call) {
-    node->neighbors->RecordCall(next_hop, call->status);
-    auto fetched = std::make_shared<FetchedChunk>();
-    fetched->status = call->status;
-    if (call->status.ok()) {
-      v1::FetchResponseRaw raw;
-      if (grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                   v1::FetchResponseRaw>(&call->response,
-                                                         &raw)
-              .ok()) {
-        fetched->records = std::move(*raw.mutable_records());
-      } else {
-        fetched->status = grpc::Status(grpc::StatusCode::DATA_LOSS,
-                                       "unreadable Fetch reply from " +
-                                           next_hop);
-      }
-    }
-    delete call;
-    plan->Complete(index, std::move(fetched));
-  };
-  grpc::GenericStub* stub = node->neighbors->Generic(next_hop);
-  // A copy: if no call can be made, `done` still reports the failure.
-  PeerCall<grpc::ByteBuffer>* call = node->NewPeerCall<grpc::ByteBuffer>(done);
-  if (call == nullptr || stub == nullptr) {
-    if (call == nullptr) {
-      call = new PeerCall<grpc::ByteBuffer>(std::move(done));
-      call->status =
-          grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is shutting down");
-    } else {
-      call->status = grpc::Status(
-          grpc::StatusCode::INTERNAL,
-          absl::StrCat("route names '", next_hop, "', not a neighbour"));
-    }
-    call->Proceed(true);
-    return;
-  }
-  grpc::ByteBuffer bytes;
-  bool own_buffer = false;
-  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::FetchRequest>(
-      request, &bytes, &own_buffer);
-  call->context.set_deadline(node->NeighborDeadline());
-  call->StartGeneric(stub, "/overlay.v1.PeerService/Fetch", bytes, cq);
+  CancellationScope* scope = plan->fetches();
+  node->services.peers->Call(
+      next_hop, PeerMethod::kFetch, request, cq, deadline, scope,
+      [plan = std::move(plan), index, next_hop](const grpc::Status& status,
+                                                grpc::ByteBuffer* reply) {
+        auto fetched = std::make_shared<FetchedChunk>();
+        if (!status.ok()) {
+          fetched->status = ChunkFetchFailure(*plan, index, next_hop, status);
+        } else {
+          v1::FetchResponseRaw raw;
+          if (grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                       v1::FetchResponseRaw>(reply, &raw)
+                  .ok()) {
+            fetched->records = std::move(*raw.mutable_records());
+          } else {
+            fetched->status = grpc::Status(
+                grpc::StatusCode::DATA_LOSS,
+                absl::StrCat("unreadable Fetch reply from '", next_hop, "'"));
+          }
+        }
+        plan->Complete(index, std::move(fetched));
+      });
 }
 
 }  // namespace
 
-void StartPrefetch(NodeContext* node, grpc::CompletionQueue* cq,
+void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
                    const std::shared_ptr<QueryPlan>& plan, int32_t first) {
-  const int32_t last =
-      std::min(plan->total_chunks(),
-               first + node->config->strategy.prefetch_chunks);
-  for (int32_t index = first; index < last; ++index) {
-    if (plan->SegmentOf(index).node_id == node->self->id) continue;
-    if (plan->ClaimPrefetch(index)) FetchChunk(node, cq, plan, index);
+  const int32_t last = std::min<int64_t>(
+      plan->total_chunks(),
+      int64_t{first} + node->env.config->strategy.prefetch_chunks);
+  for (int32_t index = std::max(first, 0); index < last; ++index) {
+    const Segment& segment = plan->SegmentOf(index);
+    if (segment.node_id == node->env.id() || segment.has_inline_records) {
+      continue;  // served here without a fetch
+    }
+    if (plan->ClaimPrefetch(index)) {
+      FetchChunk(node, cq, plan, index, kNoDeadline);
+    }
   }
 }
 
-grpc::Status EncodeLocalSlice(NodeContext* node, const std::string& query_id,
+grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
                               int64_t offset, int64_t count,
                               v1::RecordChunk* chunk) {
-  std::shared_ptr<const RowList> rows = node->results->Get(query_id);
+  std::shared_ptr<const RowList> rows = node->services.results->Get(query_id);
   if (rows == nullptr) {
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("node '", node->self->id, "' holds no rows for query '",
+        absl::StrCat("node '", node->env.id(), "' holds no rows for query '",
                      query_id, "' (released or expired)"));
   }
   const int64_t size = static_cast<int64_t>(rows->size());
-  if (offset < 0 || count < 0 || offset + count > size) {
+  // No sum that can overflow: offset <= size first, then count against the
+  // rest.
+  if (offset < 0 || count < 0 || offset > size || count > size - offset) {
     return grpc::Status(
         grpc::StatusCode::OUT_OF_RANGE,
-        absl::StrCat("rows [", offset, ", ", offset + count, ") of query '",
-                     query_id, "' are past its ", size, " rows"));
+        absl::StrCat("rows at offset ", offset, " count ", count,
+                     " of query '", query_id, "' are not within its ", size,
+                     " rows"));
   }
-  EncodeChunk(*node->table,
+  EncodeChunk(*node->env.table,
               absl::MakeConstSpan(rows->data() + offset,
                                   static_cast<size_t>(count)),
               chunk);
   return grpc::Status::OK;
 }
+
+grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
+                             int32_t index, std::string* records) {
+  const Segment& segment = plan.SegmentOf(index);
+  if (segment.node_id == node->env.id()) {
+    v1::RecordChunk chunk;
+    grpc::Status status =
+        EncodeLocalSlice(node, plan.query_id(), plan.OffsetInSegment(index),
+                         plan.RecordsIn(index), &chunk);
+    if (status.ok()) chunk.SerializeToString(records);
+    return status;
+  }
+  if (segment.has_inline_records) {
+    *records = segment.inline_records;  // one chunk: records fit in one
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::NOT_FOUND, "fetched from its owner");
+}
+
+// ------------------------------------------------------------- GetChunkCall
 
 void GetChunkCall::OnRequest() {
   if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ChunkRequest>(
@@ -148,7 +160,9 @@ void GetChunkCall::OnRequest() {
                       "unreadable ChunkRequest"));
     return;
   }
-  plan_ = node_->plans->Find(chunk_request_.query_id());
+  plan_ = services_.plans->Find(
+      chunk_request_.query_id(),
+      ClientKey(chunk_request_.client_id(), context_.peer()));
   if (plan_ == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '",
@@ -166,27 +180,19 @@ void GetChunkCall::OnRequest() {
     return;
   }
   StartPrefetch(node_, cq_, plan_, index + 1);
-  const Segment& segment = plan_->SegmentOf(index);
-  if (segment.node_id == node_->self->id) {
-    v1::RecordChunk records;
-    grpc::Status status = EncodeLocalSlice(
-        node_, plan_->query_id(), plan_->OffsetInSegment(index),
-        plan_->RecordsIn(index), &records);
-    if (!status.ok()) {
-      Fail(status);
-      return;
-    }
-    ReplyWithSerialized(records.SerializeAsString());
+  std::string records;
+  grpc::Status local = LocalChunkBytes(node_, *plan_, index, &records);
+  if (local.ok()) {
+    ReplyWithSerialized(records);
     return;
   }
-  TakeOrWait();
-}
-
-void GetChunkCall::OnResume(bool ok) {
-  if (!ok) {  // the wake-up alarm was cancelled: only at shutdown
-    Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is shutting down"));
+  if (plan_->SegmentOf(index).node_id == env_.id()) {  // own rows are gone
+    Fail(local);
     return;
   }
+  step_ = Step::kWaiting;
+  BeginOperation();  // the deadline timer
+  timer_.Set(cq_, deadline());
   TakeOrWait();
 }
 
@@ -195,6 +201,8 @@ void GetChunkCall::TakeOrWait() {
   const int32_t index = chunk_request_.chunk_index();
   switch (plan_->TakeOrWait(index, &chunk_ready_, cq_, &fetched)) {
     case QueryPlan::Slot::kReady:
+      step_ = Step::kAnswered;
+      timer_.Cancel();
       if (!fetched->status.ok()) {
         Fail(fetched->status);
       } else {
@@ -202,11 +210,49 @@ void GetChunkCall::TakeOrWait() {
       }
       return;
     case QueryPlan::Slot::kMustFetch:
-      FetchChunk(node_, cq_, plan_, index);
+      waiting_for_chunk_ = true;
+      BeginOperation();
+      FetchChunk(node_, cq_, plan_, index, deadline());
       return;
     case QueryPlan::Slot::kWaiting:
+      waiting_for_chunk_ = true;
+      BeginOperation();
       return;
   }
+}
+
+void GetChunkCall::OnChunkReady(bool ok) {
+  waiting_for_chunk_ = false;
+  if (step_ == Step::kWaiting) TakeOrWait();
+  EndOperation();
+}
+
+void GetChunkCall::OnTimer(bool ok) {
+  if (ok && step_ == Step::kWaiting) {
+    GiveUp(grpc::Status(
+        grpc::StatusCode::DEADLINE_EXCEEDED,
+        absl::StrCat("chunk ", chunk_request_.chunk_index(), " of query '",
+                     plan_->query_id(), "' did not arrive in time")));
+  }
+  EndOperation();
+}
+
+void GetChunkCall::OnCancelled() {
+  if (step_ != Step::kWaiting) return;
+  timer_.Cancel();
+  GiveUp(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+}
+
+void GetChunkCall::GiveUp(const grpc::Status& status) {
+  step_ = Step::kAnswered;
+  if (waiting_for_chunk_ &&
+      plan_->StopWaiting(chunk_request_.chunk_index(), &chunk_ready_)) {
+    waiting_for_chunk_ = false;
+    Fail(status);
+    EndOperation();  // no notification will come
+    return;
+  }
+  Fail(status);  // a notification in flight ends the operation
 }
 
 void GetChunkCall::ReplyWithSerialized(const std::string& records) {
@@ -219,41 +265,44 @@ void GetChunkCall::ReplyWithSerialized(const std::string& records) {
   response.set_first_record(segment.first_record +
                             plan_->OffsetInSegment(index));
   response.set_records(records);
-  grpc::ByteBuffer bytes;
-  bool own_buffer = false;
-  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ChunkResponseRaw>(
-      response, &bytes, &own_buffer);
-  node_->metrics->Add(node_->metrics->chunks_served);
-  Reply(bytes);
+  services_.metrics->Add(services_.metrics->chunks_served);
+  Reply(ToBytes(response));
 }
 
+// ---------------------------------------------------------------- FetchCall
+
 void FetchCall::OnRequest() {
-  if (request_.route_size() == 0) {  // this node owns the rows
+  v1::FetchRequest request;
+  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::FetchRequest>(
+           &request_, &request)
+           .ok()) {
+    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "unreadable FetchRequest"));
+    return;
+  }
+  if (request.route_size() == 0) {  // this node owns the rows
     v1::FetchResponse response;
     grpc::Status status =
-        EncodeLocalSlice(node_, request_.query_id(), request_.offset(),
-                         request_.count(), response.mutable_records());
+        EncodeLocalSlice(node_, request.query_id(), request.offset(),
+                         request.count(), response.mutable_records());
     if (!status.ok()) {
       Fail(status);
       return;
     }
-    node_->metrics->Add(node_->metrics->chunks_served);
-    Reply(response);
+    services_.metrics->Add(services_.metrics->chunks_served);
+    Reply(ToBytes(response));
     return;
   }
-  v1::FetchRequest forward = request_;
-  forward.mutable_route()->erase(forward.mutable_route()->begin());
-  const std::string next_hop = request_.route(0);
-  SendAlongRoute<v1::FetchRequest, v1::FetchResponse>(
-      node_, cq_, next_hop, forward, &v1::PeerService::Stub::PrepareAsyncFetch,
-      [this, next_hop](PeerCall<v1::FetchResponse>* call) {
-        node_->neighbors->RecordCall(next_hop, call->status);
-        if (call->status.ok()) {
-          Reply(call->response);
+  const std::string next_hop = request.route(0);
+  request.mutable_route()->erase(request.mutable_route()->begin());
+  services_.peers->Call(
+      next_hop, PeerMethod::kFetch, request, cq_, deadline(), &relay_,
+      [this](const grpc::Status& status, grpc::ByteBuffer* reply) {
+        if (status.ok()) {
+          Reply(*reply);
         } else {
-          Fail(call->status);
+          Fail(status);
         }
-        delete call;
       });
 }
 

@@ -1,35 +1,56 @@
 // Copyright 2026 The overlay Authors.
 //
-// Chunk pulls. GetChunkCall (QueryService.GetChunk) serves chunk i of a
-// query this node is portal for: cut from local rows if this node owns the
-// segment, else taken from the plan's fetch window, fetching it along the
-// overlay route if nobody does yet, and keeping `prefetch_chunks` ahead in
-// flight. FetchCall (PeerService.Fetch) serves a slice of this node's rows,
-// or forwards the request one hop along its route. StartPrefetch starts the
-// fetches that warm a plan's window. Reactor-thread only.
+// Chunk pulls.
+//
+// GetChunkCall (QueryService.GetChunk) serves chunk i of a query this node
+// is portal for, found only by the client that made the query: cut from
+// local rows if this node owns the segment, taken from the records the
+// owner sent with its answer, else taken from the plan's fetch window,
+// fetching it along the overlay route if nobody does yet, and keeping
+// `prefetch_chunks` ahead in flight. States: kWaiting (for a fetch, bounded
+// by the call's deadline: a Timer) and kAnswered. A chunk whose owner
+// cannot be reached fails UNAVAILABLE naming the owner and its share; the
+// other chunks are unaffected.
+//
+// FetchCall (PeerService.Fetch, raw) serves a slice of this node's rows, or
+// relays the request one hop along its route and the reply's bytes back
+// unparsed (the relayed call is a child of this call: cancelling it cancels
+// the rest of the route).
+//
+// StartPrefetch starts the fetches that warm a plan's window; they belong
+// to the plan (its CancellationScope), not to any one call.
+// Reactor-thread only.
 
 #ifndef OVERLAY_NODES_CHUNK_CALLS_H_
 #define OVERLAY_NODES_CHUNK_CALLS_H_
 
 #include <memory>
-#include <optional>
+#include <string>
 
-#include "core/fanout/peer_call.h"
+#include "core/reactor/cancellation_scope.h"
 #include "core/reactor/notifier.h"
+#include "core/reactor/timer.h"
 #include "nodes/unary_call.h"
 
 namespace overlay {
 
 // Starts fetches for the remote chunks first..first+prefetch-1 of `plan`
 // that nobody fetches yet.
-void StartPrefetch(NodeContext* node, grpc::CompletionQueue* cq,
+void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
                    const std::shared_ptr<QueryPlan>& plan, int32_t first);
 
-// Cuts rows [offset, offset+count) of this node's result for `query_id`
-// into `chunk`. NOT_FOUND if the result is gone, OUT_OF_RANGE past its end.
-grpc::Status EncodeLocalSlice(NodeContext* node, const std::string& query_id,
+// Rows [offset, offset+count) of this node's result for `query_id` as a
+// RecordChunk. NOT_FOUND if the result is gone, OUT_OF_RANGE past its end
+// (checked without overflow for any offset and count).
+grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
                               int64_t offset, int64_t count,
                               v1::RecordChunk* chunk);
+
+// The serialized records of chunk `index` of `plan` when this node can
+// serve them without a fetch (its own rows, or records the owner sent with
+// its answer); NOT_FOUND (nothing written) when the chunk must be fetched.
+grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
+                             int32_t index, std::string* records);
 
 // Served raw: the request is parsed here, and a relayed chunk goes back as
 // the bytes its owner sent (ChunkResponseRaw), never parsed.
@@ -39,39 +60,55 @@ class GetChunkCall final
  public:
   static constexpr RequestMethod kRequestMethod =
       &QueryAsyncService::RequestGetChunk;
-  static QueryAsyncService* service(NodeContext* node) {
-    return node->query_service;
+  static QueryAsyncService* service(const Node* node) {
+    return node->grpc.query;
   }
-  GetChunkCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
-      : UnaryCall(node, cq), chunk_ready_(this) {}
+  static constexpr bool kNotifyWhenDone = true;
+  GetChunkCall(const Node* node, grpc::ServerCompletionQueue* cq)
+      : UnaryCall(node, cq),
+        chunk_tag_(this, &GetChunkCall::OnChunkReady),
+        chunk_ready_(&chunk_tag_),
+        timer_tag_(this, &GetChunkCall::OnTimer),
+        timer_(node->env.timers, &timer_tag_) {}
 
   void OnRequest();
-  // The chunk this call waits for was fetched (or failed).
-  void OnResume(bool ok);
+  void OnCancelled();
 
  private:
+  enum class Step { kStarting, kWaiting, kAnswered };
   void TakeOrWait();
-  // Replies with chunk `index` whose records are already serialized.
+  void OnChunkReady(bool ok);
+  void OnTimer(bool ok);
+  // Stops waiting (deadline or cancel) and fails with `status`.
+  void GiveUp(const grpc::Status& status);
   void ReplyWithSerialized(const std::string& records);
 
+  Step step_ = Step::kStarting;
   v1::ChunkRequest chunk_request_;
   std::shared_ptr<QueryPlan> plan_;
+  TagOf<GetChunkCall> chunk_tag_;
   Notifier chunk_ready_;
+  TagOf<GetChunkCall> timer_tag_;
+  Timer timer_;
+  bool waiting_for_chunk_ = false;  // registered with the plan's slot
 };
 
 class FetchCall final
-    : public UnaryCall<FetchCall, v1::PeerService::AsyncService,
-                       v1::FetchRequest, v1::FetchResponse, RpcKind::kFetch> {
+    : public UnaryCall<FetchCall, PeerAsyncService, grpc::ByteBuffer,
+                       grpc::ByteBuffer, RpcKind::kFetch> {
  public:
   static constexpr RequestMethod kRequestMethod =
-      &v1::PeerService::AsyncService::RequestFetch;
-  static v1::PeerService::AsyncService* service(NodeContext* node) {
-    return node->peer_service;
-  }
-  FetchCall(NodeContext* node, grpc::ServerCompletionQueue* cq)
+      &PeerAsyncService::RequestFetch;
+  static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
+  static constexpr bool kNotifyWhenDone = true;
+  FetchCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
 
   void OnRequest();
+  void OnCancelled() { relay_.Cancel(); }
+
+ private:
+  CancellationScope relay_;
 };
 
 }  // namespace overlay

@@ -1,15 +1,17 @@
 // Copyright 2026 The overlay Authors.
 //
-// ExecuteFanout: runs one query on this node's share and on every neighbour
-// not yet on its path, concurrently, and merges what comes back. The local
-// scan runs on a scan worker and reports back through a Notifier; each
-// neighbour is one PeerCall on the same completion queue as the parent call,
-// so every merge runs on one reactor thread and needs no lock. When the scan
-// and every neighbour call have ended, `done` runs (on that thread).
+// ExecuteFanout: one node's part of a flooded query. Its parts are this
+// node's share (waiting on the query's LocalExecution, which a scan or
+// another arrival runs) and one Execute per neighbour not yet on the
+// query's path, all concurrent, gathered by a FanoutAggregator into a
+// HitMerge. Neighbour calls go through the PeerClient with the owning
+// call's deadline and this fan-out's CancellationScope; their completions
+// run on the owner's queue, so merging needs no lock. `done` runs once,
+// on that queue, when every part has reported.
 //
-// A neighbour that fails becomes a NodeFailure in the response: the result
-// is partial, not failed. Owned by the server call that started it; that
-// call must not be deleted before `done` ran. Reactor-thread only.
+// Owned by the server call that fans out; that call must not be deleted
+// before `done` ran. Cancel() cancels the neighbour calls and stops waiting
+// for the local share (both then report as failed). Reactor-thread only.
 
 #ifndef OVERLAY_NODES_EXECUTE_FANOUT_H_
 #define OVERLAY_NODES_EXECUTE_FANOUT_H_
@@ -21,59 +23,62 @@
 #include <string>
 #include <vector>
 
-#include "core/fanout/peer_call.h"
+#include "core/fanout/fanout_aggregator.h"
+#include "core/reactor/cancellation_scope.h"
 #include "core/reactor/notifier.h"
+#include "core/results/execution_registry.h"
 #include "core/store/filter.h"
-#include "nodes/node_context.h"
+#include "nodes/node_runtime.h"
 #include "protos/overlay.grpc.pb.h"
 
 namespace overlay {
 
 class ExecuteFanout final : public CompletionTag {
  public:
-  // `request.path` is the path up to and including the sender; this node is
-  // appended to it before forwarding.
-  // What a fan-out covers: this node's share, its neighbours, or both.
-  enum class Scope { kEverywhere, kLocalOnly, kNeighborsOnly };
-  ExecuteFanout(NodeContext* node, grpc::CompletionQueue* cq,
-                v1::ExecuteRequest request, Filter filter,
-                std::function<void()> done,
-                Scope scope = Scope::kEverywhere);
+  ExecuteFanout(const Node* node, grpc::CompletionQueue* cq,
+                absl::AnyInvocable<void()> done);
   ~ExecuteFanout();
   ExecuteFanout(const ExecuteFanout&) = delete;
   ExecuteFanout& operator=(const ExecuteFanout&) = delete;
 
-  void Start();
-  // Valid once `done` ran.
-  v1::ExecuteResponse& response() { return response_; }
+  // Starts the parts. `local` (may be null: no local part) is this node's
+  // run of the query; `forward` (null: ask no neighbour) is the request to
+  // send on, its path ending with this node; the neighbours not on that
+  // path through which a share that can match `filter`'s time window is
+  // reachable are asked (OverlayMap::NeighborsToAsk). `path` is the route
+  // from the portal to this node, for the local share's hit. Calls are due
+  // at `deadline`.
+  void Start(std::shared_ptr<LocalExecution> local,
+             const std::vector<std::string>& path,
+             const v1::ExecuteRequest* forward, const Filter& filter,
+             int64_t deadline);
+  void Cancel();
 
-  // The local scan's completion (posted by the worker).
+  // Valid once `done` ran.
+  HitMerge& merge() { return merge_; }
+  FanoutAggregator& aggregator() { return aggregator_; }
+  bool done() const { return aggregator_.done(); }
+
+  // The local execution's notification.
   void Proceed(bool ok) override;
 
  private:
-  // Rows scanned inline before the rest goes to a worker.
-  static constexpr size_t kInlineScanRows = 64 * 1024;
+  void ReportLocal();
 
-  void StartScan();
-  // Stores the scanned rows; runs on whichever thread scanned last.
-  void FinishScan(const absl::Status& status);
-  void OnNeighborDone(PeerCall<v1::ExecuteResponse>* call,
-                      const std::string& neighbor);
-  void MaybeDone();
-
-  NodeContext* const node_;
+  const Node* const node_;
   grpc::CompletionQueue* const cq_;
-  v1::ExecuteRequest request_;
-  const Filter filter_;
-  std::function<void()> done_;
-  const Scope scope_;
-  Notifier scan_done_;
-  int outstanding_ = 0;
-  bool scanning_ = false;
-  RowList rows_;                // the local matches while scanning
-  int64_t local_records_ = -1;  // written by the worker before it notifies
-  v1::ExecuteResponse response_;
+  HitMerge merge_;
+  FanoutAggregator aggregator_;
+  CancellationScope scope_;
+  std::shared_ptr<LocalExecution> local_;
+  std::vector<std::string> path_;
+  Notifier local_done_;
+  bool local_waiting_ = false;
 };
+
+// The local share's answer for `path` (portal ... this node).
+v1::ShareHit LocalHit(const NodeEnv& env, const ExecutionOutcome& outcome,
+                      const std::vector<std::string>& path);
 
 }  // namespace overlay
 

@@ -37,6 +37,15 @@ struct NodeMetrics {
   std::atomic<int64_t> errors{0};
   std::atomic<int64_t> bytes_in{0};
   std::atomic<int64_t> bytes_out{0};
+  // Calls whose caller went away (cancelled, or its deadline passed)
+  // before they answered.
+  std::atomic<int64_t> calls_cancelled{0};
+  // Client queries answered incomplete (allow_partial) / failed because
+  // a share was missing (strict).
+  std::atomic<int64_t> queries_incomplete{0};
+  std::atomic<int64_t> queries_failed_missing{0};
+  // Release floods this node started or forwarded.
+  std::atomic<int64_t> release_floods{0};
   LatencyHistogram latency[static_cast<int>(RpcKind::kCount)];
 
   void Add(std::atomic<int64_t>& counter, int64_t n = 1) {

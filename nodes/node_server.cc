@@ -7,18 +7,18 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
 #include <chrono>
-#include <random>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
-#include "core/reactor/notifier.h"
+#include "core/reactor/timer.h"
 #include "glog/logging.h"
 #include "nodes/admin_calls.h"
 #include "nodes/chunk_calls.h"
 #include "nodes/query_calls.h"
+#include "nodes/releases.h"
 
 namespace overlay {
 
@@ -48,50 +48,48 @@ const char* RpcName(RpcKind kind) {
   return "?";
 }
 
-std::string NodeContext::NextQueryId() {
-  return absl::StrCat(self->id, "-", incarnation, "-",
-                      next_query.fetch_add(1, std::memory_order_relaxed));
-}
-
-std::chrono::system_clock::time_point NodeContext::NeighborDeadline() const {
-  return std::chrono::system_clock::now() +
-         std::chrono::milliseconds(config->strategy.neighbor_timeout_ms);
-}
-
-// Expires idle results, plans and dedupe entries once a second on queue 0.
+// Once a second (on the node's clock) on queue 0: expires idle results,
+// plans (telling their owners) and remembered query ids.
 class NodeServer::Janitor final : public CompletionTag {
  public:
-  Janitor(NodeContext* node, grpc::CompletionQueue* cq)
-      : node_(node), cq_(cq), alarm_(this) {}
+  Janitor(const Node* node, grpc::CompletionQueue* cq)
+      : node_(node), cq_(cq), timer_(node->env.timers, this) {}
 
   void Start() {
     absl::MutexLock lock(&mu_);
     Arm();
   }
+  // Returns once the timer's last wake-up came back.
   void Stop() {
     absl::MutexLock lock(&mu_);
     stopped_ = true;
-    alarm_.Cancel();
+    timer_.Cancel();
+    mu_.Await(absl::Condition(
+        +[](Timer* timer) { return !timer->set(); }, &timer_));
   }
   void Proceed(bool ok) override {
     absl::MutexLock lock(&mu_);
-    if (stopped_) return;
-    node_->results->ExpireIdle();
-    node_->seen->ExpireOld();
-    node_->plans->TakeExpired();
+    // Timer::Proceed cleared set() before calling us.
+    if (stopped_ || !ok) return;
+    const NodeServices& services = node_->services;
+    services.results->ExpireIdle();
+    services.executions->Expire();
+    for (const std::shared_ptr<QueryPlan>& plan :
+         services.plans->TakeExpired()) {
+      ReleasePlan(node_, cq_, *plan);
+    }
     Arm();
   }
 
  private:
   void Arm() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    alarm_.NotifyAt(cq_, std::chrono::system_clock::now() +
-                             std::chrono::seconds(1));
+    timer_.Set(cq_, node_->env.clock->NowNanos() + 1'000'000'000);
   }
 
-  NodeContext* const node_;
+  const Node* const node_;
   grpc::CompletionQueue* const cq_;
   absl::Mutex mu_;
-  Notifier alarm_ ABSL_GUARDED_BY(mu_);
+  Timer timer_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -101,22 +99,33 @@ NodeServer::NodeServer(OverlayConfig config, NodeOptions options)
 NodeServer::~NodeServer() { Shutdown(); }
 
 absl::Status NodeServer::Start() {
+  RETURN_IF_ERROR(Bind());
+  return Serve();
+}
+
+absl::Status NodeServer::Bind() {
   const ProcessConfig* self = config_.Find(options_.id);
   if (self == nullptr) {
     return absl::NotFoundError(absl::StrCat("process '", options_.id,
                                             "' is not in ", config_.path));
   }
-  Clock* clock = RealClock::Get();
-  context_.config = &config_;
-  context_.self = self;
-  context_.clock = clock;
-  context_.start_nanos = clock->NowNanos();
-  std::random_device random;
-  context_.incarnation = absl::StrCat(
-      absl::Hex(std::chrono::system_clock::now().time_since_epoch().count() ^
-                random()));
+  TimerService* timers =
+      options_.timers != nullptr ? options_.timers : RealTimerService::Get();
+  Clock* clock = timers->clock();
+  map_ = std::make_unique<OverlayMap>(config_);
+  NodeEnv& env = node_.env;
+  env.config = &config_;
+  env.self = self;
+  env.map = map_.get();
+  env.clock = clock;
+  env.timers = timers;
+  env.start_nanos = clock->NowNanos();
+  const StrategyOptions& strategy = config_.strategy;
+  env.default_deadline_nanos =
+      int64_t{strategy.default_query_deadline_ms} * 1'000'000;
+  env.result_ttl_nanos = int64_t{strategy.result_ttl_seconds} * 1'000'000'000;
+  env.hop_cap_nanos = int64_t{strategy.neighbor_timeout_ms} * 1'000'000;
 
-  // Load the share.
   if (self->share.has_value()) {
     LoadOptions load;
     load.root = options_.data_root.empty() ? config_.data_root
@@ -124,7 +133,7 @@ absl::Status NodeServer::Start() {
     load.first_day = self->share->first_day;
     load.last_day = self->share->last_day;
     load.days = self->share->days;
-    const int64_t t0 = clock->NowNanos();
+    const int64_t t0 = RealClock::Get()->NowNanos();
     absl::StatusOr<LoadedTable> loaded = LoadDataRoot(load);
     if (!loaded.ok()) {
       return absl::Status(loaded.status().code(),
@@ -133,56 +142,41 @@ absl::Status NodeServer::Start() {
     }
     table_ = std::move(loaded->table);
     load_stats_ = loaded->stats;
-    context_.load_seconds = (clock->NowNanos() - t0) / 1e9;
-    context_.share = self->share->DebugString();
-    context_.share_first_day = self->share->FirstDay();
-    context_.owns_first_share = true;
-    for (const ProcessConfig& p : config_.processes) {
-      if (p.id != self->id && p.share &&
-          (p.share->FirstDay() < context_.share_first_day ||
-           (p.share->FirstDay() == context_.share_first_day && p.id < self->id))) {
-        context_.owns_first_share = false;
-      }
-    }
+    env.load_seconds = (RealClock::Get()->NowNanos() - t0) / 1e9;
+    env.share = map_->ShareOf(self->id);
+    env.owns_first_share = map_->shares().front().node_id == self->id;
     LOG(INFO) << self->id << ": loaded " << load_stats_.rows << " rows from "
-              << load_stats_.files << " files in " << context_.load_seconds
+              << load_stats_.files << " files in " << env.load_seconds
               << " s (" << load_stats_.malformed_rows << " malformed)";
   }
-  context_.table = &table_;
-  context_.load_stats = &load_stats_;
+  env.table = &table_;
+  env.load_stats = &load_stats_;
 
-  const StrategyOptions& strategy = config_.strategy;
-  const int64_t ttl = int64_t{strategy.result_ttl_seconds} * 1'000'000'000;
+  memory_ = std::make_unique<ResultMemory>(int64_t{strategy.max_result_mb}
+                                           << 20);
   results_ = std::make_unique<InMemoryResultStore>(
-      clock, ttl, strategy.max_results_held,
-      int64_t{strategy.max_result_mb} << 20);
-  // A query id needs remembering only while the query can still be on its
-  // way through the overlay: a hop deadline per hop it may take, at most.
-  const int64_t dedupe_ttl =
-      std::min<int64_t>(ttl, (int64_t{strategy.neighbor_timeout_ms} *
-                                  std::min(strategy.max_hops, 4) +
-                              1000) *
-                                 1'000'000);
-  seen_ = std::make_unique<SeenQueries>(clock, dedupe_ttl);
-  plans_ = std::make_unique<QueryRegistry>(clock, ttl,
-                                           strategy.max_results_held);
-  std::vector<NeighborTable::Neighbor> neighbors;
-  for (const std::string& id : self->neighbors) {
-    neighbors.push_back({id, config_.Find(id)->Address()});
-  }
-  neighbors_ = std::make_unique<NeighborTable>(neighbors);
+      clock, env.result_ttl_nanos, strategy.max_results_held, memory_.get());
+  executions_ = std::make_unique<ExecutionRegistry>(clock);
+  plans_ = std::make_unique<QueryRegistry>(
+      clock, env.result_ttl_nanos, strategy.max_results_held,
+      strategy.max_results_per_client, memory_.get());
+  ids_ = std::make_unique<QueryIds>(self->id);
   workers_ = std::make_unique<WorkerPool>(strategy.scan_threads);
-  context_.results = results_.get();
-  context_.seen = seen_.get();
-  context_.plans = plans_.get();
-  context_.neighbors = neighbors_.get();
-  context_.workers = workers_.get();
-  context_.gate = &gate_;
-  context_.metrics = &metrics_;
-  context_.query_service = &query_service_;
-  context_.peer_service = &peer_service_;
-  context_.health_service = &health_service_;
-  context_.request_shutdown = [this] { RequestShutdown(); };
+  NodeServices& services = node_.services;
+  services.executions = executions_.get();
+  services.results = results_.get();
+  services.plans = plans_.get();
+  services.memory = memory_.get();
+  services.workers = workers_.get();
+  services.gate = &gate_;
+  services.metrics = &metrics_;
+  services.ids = ids_.get();
+  services.hooks = options_.hooks != nullptr ? options_.hooks : NoHooks::Get();
+  services.orphans = &orphans_;
+  services.request_shutdown = [this] { RequestShutdown(); };
+  node_.grpc.query = &query_service_;
+  node_.grpc.peer = &peer_service_;
+  node_.grpc.health = &health_service_;
 
   // Health is answered by our own call objects on the reactor: gRPC's
   // default health service runs on the callback API and brings threads of
@@ -201,7 +195,9 @@ absl::Status NodeServer::Start() {
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1);
   const std::string host =
       options_.listen_host.empty() ? self->host : options_.listen_host;
-  const std::string address = absl::StrCat(host, ":", self->port);
+  const int port = options_.listen_port >= 0 ? options_.listen_port
+                                             : self->port;
+  const std::string address = absl::StrCat(host, ":", port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&query_service_);
   builder.RegisterService(&peer_service_);
@@ -214,26 +210,50 @@ absl::Status NodeServer::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address, " (in use?)"));
   }
+  bound_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status NodeServer::Serve(
+    const std::map<std::string, std::string>& addresses) {
+  if (!bound_) return absl::FailedPreconditionError("Serve() before Bind()");
+  const ProcessConfig& self = *node_.env.self;
+  std::vector<NeighborTable::Neighbor> neighbors;
+  for (const std::string& id : self.neighbors) {
+    auto it = addresses.find(id);
+    neighbors.push_back({id, it != addresses.end()
+                                 ? it->second
+                                 : config_.Find(id)->Address()});
+  }
+  PeerClientOptions peer_options;
+  peer_options.budget.cap_nanos = node_.env.hop_cap_nanos;
+  NodeHooks* hooks = node_.services.hooks;
+  peer_options.on_call_end = [hooks] { hooks->Changed(); };
+  peers_ = std::make_unique<PeerClient>(
+      std::make_unique<NeighborTable>(neighbors), node_.env.timers,
+      std::move(peer_options));
+  node_.services.peers = peers_.get();
+
   for (int q = 0; q < reactor_->size(); ++q) {
     grpc::ServerCompletionQueue* cq = reactor_->queue(q);
     for (int i = 0; i < options_.listeners_per_rpc; ++i) {
-      QueryCall::Listen(&context_, cq);
-      GetChunkCall::Listen(&context_, cq);
-      ReleaseCall::Listen(&context_, cq);
-      MetricsCall::Listen(&context_, cq);
-      ShutdownCall::Listen(&context_, cq);
-      ExecuteCall::Listen(&context_, cq);
-      FetchCall::Listen(&context_, cq);
-      ReleaseResultCall::Listen(&context_, cq);
-      HealthCheckCall::Listen(&context_, cq);
+      QueryCall::Listen(&node_, cq);
+      GetChunkCall::Listen(&node_, cq);
+      ReleaseCall::Listen(&node_, cq);
+      MetricsCall::Listen(&node_, cq);
+      ShutdownCall::Listen(&node_, cq);
+      ExecuteCall::Listen(&node_, cq);
+      FetchCall::Listen(&node_, cq);
+      ReleaseResultCall::Listen(&node_, cq);
+      HealthCheckCall::Listen(&node_, cq);
     }
   }
   reactor_->Start();
-  janitor_ = std::make_unique<Janitor>(&context_, reactor_->queue(0));
+  janitor_ = std::make_unique<Janitor>(&node_, reactor_->queue(0));
   janitor_->Start();
   started_ = true;
-  LOG(INFO) << self->id << " (" << RoleName(self->role) << ") serving on "
-            << address;
+  LOG(INFO) << self.id << " (" << RoleName(self.role) << ") serving on port "
+            << port_;
   return absl::OkStatus();
 }
 
@@ -249,8 +269,9 @@ void NodeServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (!started_) {
-    // Start() failed part way: a built server still owns tags on our
-    // queues, so it goes down first and the queues drain before either dies.
+    // Bind() or Serve() failed part way: a built server still owns tags on
+    // our queues, so it goes down first and the queues drain before either
+    // dies.
     if (server_) server_->Shutdown();
     if (workers_) workers_->Stop();
     if (reactor_) {
@@ -259,10 +280,10 @@ void NodeServer::Shutdown() {
     }
     return;
   }
-  LOG(INFO) << context_.self->id << ": shutting down";
+  LOG(INFO) << node_.env.id() << ": shutting down";
   // 1. No new work.
   gate_.Close();  // health answers NOT_SERVING from here on
-  // 2. The janitor's alarm.
+  // 2. The janitor's timer.
   janitor_->Stop();
   // 3. Drain in-flight calls, cancelling what is left at the deadline.
   server_->Shutdown(std::chrono::system_clock::now() +
@@ -270,19 +291,17 @@ void NodeServer::Shutdown() {
                         options_.shutdown_grace_s * 1000)));
   // 4. Scans still queued post to queues that are still alive.
   workers_->Stop();
-  // 4b. Calls to neighbours end by their deadline at the latest; their
-  // completions may post alarms, so the queues must still be up.
-  const int64_t wait_until =
-      context_.clock->NowNanos() +
-      (int64_t{config_.strategy.neighbor_timeout_ms} + 1000) * 1'000'000;
-  while (context_.peer_calls.load(std::memory_order_acquire) > 0 &&
-         context_.clock->NowNanos() < wait_until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // 5. Outbound calls left (prefetches, releases): cancelled, then waited
+  // for; their completions need live queues.
+  peers_->Shutdown();
+  if (!peers_->WaitDrained(absl::Seconds(10))) {
+    LOG(ERROR) << node_.env.id() << ": " << peers_->in_flight()
+               << " outbound calls did not end";
   }
-  // 5. Queues, then their threads, which free every remaining call.
+  // 6. Queues, then their threads, which free every remaining call.
   reactor_->ShutdownQueues();
   reactor_->Join();
-  LOG(INFO) << context_.self->id << ": stopped";
+  LOG(INFO) << node_.env.id() << ": stopped";
 }
 
 }  // namespace overlay

@@ -1,22 +1,31 @@
 // Copyright 2026 The overlay Authors.
 //
-// NodeServer: one overlay process. Owns its table, result stores, neighbour
-// channels, scan workers, the grpc::Server with its completion queues and
-// reactor threads, and the janitor that expires results. Wires core/
-// libraries together; nothing else does.
+// NodeServer: one overlay process. Owns its table, the node's services
+// (outbound calls, executions, results, plans, scan workers, gate,
+// metrics), the grpc::Server with its completion queues and reactor
+// threads, and the janitor that expires results. Wires core/ libraries
+// together; nothing else does. Time comes from an injected TimerService
+// (real by default), so tests run nodes on a fake clock.
+//
+// Start() = Bind() + Serve(): Bind loads the share and listens (port 0
+// picks a free port); Serve connects the neighbours and starts the reactor.
+// Tests running several nodes in one process Bind all first, then Serve
+// each with the others' ports.
 //
 // Shutdown order (Shutdown(), also run by the destructor):
 //   1. close the in-flight gate: new calls get UNAVAILABLE and health
 //      answers NOT_SERVING;
-//   2. stop the janitor (its alarm is cancelled and comes back ok == false);
-//   3. server_->Shutdown(deadline): in-flight calls finish, or are cancelled
-//      at the deadline; listeners come back ok == false and free themselves;
-//   4. stop the scan workers (queued scans still post to live queues), then
-//      wait for calls to neighbours to end (their completions may post
-//      alarms, which must not reach a queue being shut down);
-//   5. shut the completion queues down and join the reactor threads, which
-//      drain every remaining tag (neighbour calls end by their deadline);
-//   6. destroy members in reverse order of construction.
+//   2. stop the janitor (its timer comes back ok == false);
+//   3. server_->Shutdown(deadline): in-flight calls finish (their outbound
+//      calls still run), or are cancelled at the deadline and then cancel
+//      their children; listeners come back ok == false and free themselves;
+//   4. stop the scan workers (queued scans still post to live queues);
+//   5. refuse and cancel the remaining outbound calls (prefetches,
+//      releases) and wait for them to end (a condition, not a poll): their
+//      completions must reach live queues;
+//   6. shut the completion queues down and join the reactor threads, which
+//      drain every remaining tag; then free orphaned done tags;
+//   7. destroy members in reverse order of construction.
 // Start/Shutdown/Wait from the control thread; RequestShutdown from any.
 
 #ifndef OVERLAY_NODES_NODE_SERVER_H_
@@ -24,21 +33,15 @@
 
 #include <grpcpp/server.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "core/config/overlay_config.h"
-#include "core/fanout/neighbor_table.h"
 #include "core/reactor/cq_reactor.h"
-#include "core/reactor/inflight_gate.h"
-#include "core/reactor/worker_pool.h"
-#include "core/results/query_plan.h"
-#include "core/results/result_store.h"
-#include "core/store/table.h"
-#include "nodes/node_context.h"
-#include "nodes/node_metrics.h"
+#include "nodes/node_runtime.h"
 
 namespace overlay {
 
@@ -46,9 +49,12 @@ struct NodeOptions {
   std::string id;             // the process of the config to be
   std::string data_root;      // overrides the config's data_root if set
   std::string listen_host;    // overrides the bind host (default: config)
+  int listen_port = -1;       // overrides the config's port (0: any free)
   int listeners_per_rpc = 4;  // armed listeners per RPC and queue
   double shutdown_grace_s = 3;
   bool reflection = true;     // serve grpc.reflection (a sync service)
+  TimerService* timers = nullptr;  // null: real time
+  NodeHooks* hooks = nullptr;      // null: none
 };
 
 class NodeServer final {
@@ -58,9 +64,15 @@ class NodeServer final {
   NodeServer(const NodeServer&) = delete;
   NodeServer& operator=(const NodeServer&) = delete;
 
-  // Loads the share, then starts serving. Errors: unknown id, unreadable
-  // data, port in use.
+  // Bind() then Serve() with the config's addresses.
   [[nodiscard]] absl::Status Start();
+  // Loads the share and listens. Errors: unknown id, unreadable data, port
+  // in use.
+  [[nodiscard]] absl::Status Bind();
+  // Serves, dialling neighbours at `addresses` (id -> host:port) where
+  // given, else at the config's. REQUIRES: Bind() succeeded.
+  [[nodiscard]] absl::Status Serve(
+      const std::map<std::string, std::string>& addresses = {});
   // Blocks until RequestShutdown() (Shutdown RPC, signal).
   void WaitForShutdownRequest();
   void RequestShutdown();
@@ -68,7 +80,7 @@ class NodeServer final {
   void Shutdown();
 
   int port() const { return port_; }
-  const NodeContext& context() const { return context_; }
+  const Node& node() const { return node_; }
 
  private:
   class Janitor;
@@ -77,22 +89,27 @@ class NodeServer final {
   const NodeOptions options_;
   Table table_;
   LoadStats load_stats_;
+  std::unique_ptr<OverlayMap> map_;
   NodeMetrics metrics_;
   InflightGate gate_;
+  DoneTagOrphans orphans_;
+  std::unique_ptr<ResultMemory> memory_;
   std::unique_ptr<InMemoryResultStore> results_;
-  std::unique_ptr<SeenQueries> seen_;
+  std::unique_ptr<ExecutionRegistry> executions_;
   std::unique_ptr<QueryRegistry> plans_;
-  std::unique_ptr<NeighborTable> neighbors_;
+  std::unique_ptr<QueryIds> ids_;
+  std::unique_ptr<PeerClient> peers_;
   std::unique_ptr<WorkerPool> workers_;
   QueryAsyncService query_service_;
-  v1::PeerService::AsyncService peer_service_;
+  PeerAsyncService peer_service_;
   grpc::health::v1::Health::AsyncService health_service_;
   std::unique_ptr<CqReactor> reactor_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Janitor> janitor_;
-  NodeContext context_;
+  Node node_;
   absl::Notification shutdown_requested_;
   int port_ = 0;
+  bool bound_ = false;
   bool started_ = false;
   bool shut_down_ = false;
 };

@@ -3,20 +3,72 @@
 #include "nodes/query_calls.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "core/common/grpc_status.h"
+#include "core/results/share_order.h"
+#include "core/wire/chunk_codec.h"
+#include "core/wire/chunk_slice.h"
 #include "core/wire/filter_codec.h"
 #include "glog/logging.h"
 #include "nodes/chunk_calls.h"
+#include "nodes/client_identity.h"
+#include "nodes/releases.h"
+#include "nodes/share_scan.h"
 
 namespace overlay {
 namespace {
+
 constexpr int32_t kMaxChunkSize = 20000;  // ~1.5 MB: far below 4 MiB
+// An Execute may still arrive this long after its deadline (clock skew of
+// the deadline conversion, queueing); its id is remembered that long.
+constexpr int64_t kArrivalGraceNanos = 1'000'000'000;
+// The share of a Query's time the fan-out may use: the client pulls the
+// answer's chunks within the same overall deadline, so a partial answer
+// must come while there is still time to pull it.
+constexpr int kFanoutPercentOfDeadline = 85;
+
+// The strict failure for `missing` shares: DEADLINE_EXCEEDED if any ran out
+// of time, RESOURCE_EXHAUSTED if an owner was out of room, else
+// UNAVAILABLE; the message names every missing share.
+grpc::Status MissingSharesStatus(
+    const std::vector<v1::MissingShare>& missing, int answered) {
+  grpc::StatusCode code = grpc::StatusCode::UNAVAILABLE;
+  std::vector<std::string> parts;
+  for (const v1::MissingShare& m : missing) {
+    if (m.reason() == v1::MissingShare::DEADLINE_EXCEEDED) {
+      code = grpc::StatusCode::DEADLINE_EXCEEDED;
+    }
+    parts.push_back(absl::StrCat(m.node_id(), " (", m.share(), "): ",
+                                 v1::MissingShare::Reason_Name(m.reason()),
+                                 ": ", m.message()));
+  }
+  if (code != grpc::StatusCode::DEADLINE_EXCEEDED) {
+    for (const v1::MissingShare& m : missing) {
+      if (absl::StrContains(m.message(), "RESOURCE_EXHAUSTED")) {
+        code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+      }
+    }
+  }
+  const std::string lead =
+      answered == 0
+          ? "no share answered"
+          : absl::StrCat(missing.size(), " share",
+                         missing.size() == 1 ? "" : "s",
+                         " missing (set allow_partial for the rest)");
+  return grpc::Status(code, absl::StrCat(lead, ": ",
+                                         absl::StrJoin(parts, "; ")));
+}
+
 }  // namespace
 
+// ---------------------------------------------------------------- QueryCall
+
 void QueryCall::OnRequest() {
-  node_->metrics->Add(node_->metrics->queries_received);
+  services_.metrics->Add(services_.metrics->queries_received);
   absl::StatusOr<Filter> filter =
       FilterFromProto(request_.filter(), request_.limit());
   if (!filter.ok()) {
@@ -30,92 +82,167 @@ void QueryCall::OnRequest() {
                                    request_.chunk_size())));
     return;
   }
+  filter_ = *std::move(filter);
   chunk_size_ = request_.chunk_size() > 0
                     ? request_.chunk_size()
-                    : node_->config->strategy.chunk_size;
-
-  // kAdmitting: every query is admitted for now; the admission controller
-  // will queue here and wake this call through a Notifier.
-  query_id_ = node_->NextQueryId();
-  node_->seen->FirstSighting(query_id_);  // a loop back here is a duplicate
-  filter_ = *std::move(filter);
-  if (request_.limit() > 0 && node_->owns_first_share) {
-    // Results are in share order and this node's share is first: if it
-    // alone fills the limit, the answer is complete without the others.
+                    : env_.config->strategy.chunk_size;
+  client_ = ClientKey(request_.client_id(), context_.peer());
+  if (absl::Status room = services_.plans->Reserve(client_); !room.ok()) {
+    Fail(ToGrpcStatus(room));
+    return;
+  }
+  reserved_ = true;
+  const int64_t now = env_.clock->NowNanos();
+  fanout_deadline_ = now + (deadline() - now) / 100 * kFanoutPercentOfDeadline;
+  query_id_ = services_.ids->Next();
+  auto [arrival, local] = services_.executions->Arrive(
+      query_id_, deadline() + kArrivalGraceNanos);
+  local_ = std::move(local);  // a fresh id: always the first arrival
+  if (env_.share == nullptr ||
+      !OverlayMap::CanMatch(*env_.share, filter_.from_utc, filter_.to_utc)) {
+    local_->Finish(ExecutionOutcome());  // nothing here can match
+  } else {
+    // The portal cuts chunks from its own rows: they are never inlined.
+    StartShareScan(node_,
+                   ShareScanRequest{local_, filter_, fanout_deadline_, 0});
+  }
+  if (request_.limit() > 0 && env_.owns_first_share) {
     step_ = Step::kScanningFirst;
-    v1::ExecuteRequest execute;
-    execute.set_query_id(query_id_);
-    execute.set_limit(request_.limit());
-    first_share_ = std::make_unique<ExecuteFanout>(
-        node_, cq_, std::move(execute), filter_,
-        [this] { OnFirstShareDone(); }, ExecuteFanout::Scope::kLocalOnly);
-    first_share_->Start();
+    first_ = std::make_unique<ExecuteFanout>(node_, cq_, [this] { Advance(); });
+    first_->Start(local_, {env_.id()}, nullptr, filter_, fanout_deadline_);
     return;
   }
-  StartFanout(ExecuteFanout::Scope::kEverywhere);
+  StartFanout(/*with_local=*/env_.share != nullptr);
 }
 
-void QueryCall::StartFanout(ExecuteFanout::Scope scope) {
+void QueryCall::StartFanout(bool with_local) {
   step_ = Step::kFanningOut;
-  v1::ExecuteRequest execute;
-  execute.set_query_id(query_id_);
-  *execute.mutable_filter() = request_.filter();
-  execute.set_limit(request_.limit());
-  execute.set_hops_left(node_->config->strategy.max_hops);
-  fanout_ = std::make_unique<ExecuteFanout>(
-      node_, cq_, std::move(execute), filter_, [this] { OnFanoutDone(); },
-      scope);
-  fanout_->Start();
+  v1::ExecuteRequest forward;
+  forward.set_query_id(query_id_);
+  *forward.mutable_filter() = request_.filter();
+  forward.set_limit(request_.limit());
+  forward.add_path(env_.id());
+  forward.set_hops_left(env_.config->strategy.max_hops - 1);
+  forward.set_chunk_size(chunk_size_);
+  fanout_ = std::make_unique<ExecuteFanout>(node_, cq_, [this] { Advance(); });
+  fanout_->Start(with_local ? local_ : nullptr, {env_.id()}, &forward,
+                 filter_, fanout_deadline_);
 }
 
-void QueryCall::OnFirstShareDone() {
-  const v1::ExecuteResponse& local = first_share_->response();
-  if (local.hits_size() == 1 && local.hits(0).records() >= request_.limit()) {
-    OnFanoutDone();
+void QueryCall::Advance() {
+  switch (step_) {
+    case Step::kScanningFirst: {
+      if (!first_->done()) return;
+      const auto& hits = first_->merge().hits();
+      if (hits.size() == 1 && hits[0].records() >= request_.limit()) {
+        Answer();  // the limit is met by the first share alone
+        return;
+      }
+      StartFanout(/*with_local=*/false);  // this share's rows are kept
+      return;
+    }
+    case Step::kFanningOut:
+      if (fanout_->done()) Answer();
+      return;
+    case Step::kCancelling:
+      if ((first_ == nullptr || first_->done()) &&
+          (fanout_ == nullptr || fanout_->done())) {
+        Abandon(grpc::Status(grpc::StatusCode::CANCELLED,
+                             "the client cancelled the query"));
+      }
+      return;
+    case Step::kStarting:
+    case Step::kAnswered:
+      LOG(DFATAL) << "QueryCall::Advance in step " << static_cast<int>(step_);
+      return;
+  }
+}
+
+void QueryCall::OnCancelled() {
+  if (step_ != Step::kScanningFirst && step_ != Step::kFanningOut) return;
+  step_ = Step::kCancelling;
+  local_->Cancel();
+  if (first_ != nullptr) first_->Cancel();
+  if (fanout_ != nullptr) fanout_->Cancel();
+  Advance();
+}
+
+void QueryCall::Abandon(const grpc::Status& status) {
+  step_ = Step::kAnswered;
+  if (reserved_) services_.plans->Unreserve(client_);
+  reserved_ = false;
+  (void)local_->Leave(false);
+  // Some owners may hold rows (or be about to): free the query everywhere.
+  ReleaseEverywhere(node_, cq_, query_id_, {env_.id()},
+                    env_.config->strategy.max_hops);
+  Fail(status);
+}
+
+void QueryCall::Answer() {
+  step_ = Step::kAnswered;
+  std::vector<v1::ShareHit> hits;
+  std::vector<v1::NodeFailure> failures;
+  absl::flat_hash_set<std::string> answered;
+  for (ExecuteFanout* part : {first_.get(), fanout_.get()}) {
+    if (part == nullptr) continue;
+    for (v1::ShareHit& hit : part->merge().hits()) {
+      if (answered.insert(hit.node_id()).second) hits.push_back(std::move(hit));
+    }
+    for (v1::NodeFailure& f : part->aggregator().failures()) {
+      failures.push_back(std::move(f));
+    }
+  }
+  // Every share either answered, could not contribute (its days miss the
+  // time window, or a limit was met by an earlier share: it was not asked),
+  // or is missing.
+  const bool limit_met_first = fanout_ == nullptr;
+  std::vector<v1::MissingShare> missing;
+  for (const ShareInfo& share : env_.map->shares()) {
+    if (answered.contains(share.node_id)) continue;
+    if (limit_met_first ||
+        !OverlayMap::CanMatch(share, filter_.from_utc, filter_.to_utc)) {
+      v1::ShareHit& none = hits.emplace_back();
+      none.set_node_id(share.node_id);
+      none.set_share(share.description);
+      none.set_first_day(share.first_day);
+      continue;
+    }
+    missing.push_back(env_.map->ExplainMissing(share, failures, env_.id()));
+  }
+  const int answered_count = static_cast<int>(answered.size());
+  if (!missing.empty() &&
+      (!request_.allow_partial() || answered_count == 0)) {
+    services_.metrics->Add(services_.metrics->queries_failed_missing);
+    Abandon(MissingSharesStatus(missing, answered_count));
     return;
   }
-  // Not enough here: ask everyone else; this share's rows are kept.
-  StartFanout(ExecuteFanout::Scope::kNeighborsOnly);
-}
 
-void QueryCall::OnResume(bool ok) {
-  LOG(DFATAL) << "QueryCall woken unexpectedly in step "
-              << static_cast<int>(step_);
-}
-
-void QueryCall::OnFanoutDone() {
-  v1::ExecuteResponse merged;
-  if (first_share_ != nullptr) merged = std::move(first_share_->response());
-  if (fanout_ != nullptr) merged.MergeFrom(fanout_->response());
-  // Result order: shares by first day (then id), which with contiguous date
-  // shares is the data set's own row order.
-  std::vector<v1::ShareHit*> hits(merged.mutable_hits()->pointer_begin(),
-                                  merged.mutable_hits()->pointer_end());
-  std::sort(hits.begin(), hits.end(), [](const v1::ShareHit* a,
-                                         const v1::ShareHit* b) {
-    if (a->first_day() != b->first_day()) return a->first_day() < b->first_day();
-    return a->node_id() < b->node_id();
-  });
   std::vector<Segment> segments;
-  int64_t remaining = request_.limit() > 0 ? request_.limit() : INT64_MAX;
-  for (const v1::ShareHit* hit : hits) {
-    Segment segment;
-    segment.node_id = hit->node_id();
-    segment.share = hit->share();
-    segment.route.assign(hit->route().begin(), hit->route().end());
-    segment.records = std::min(hit->records(), remaining);
-    remaining -= segment.records;
+  for (LaidOutSegment& laid : LayOutSegments(std::move(hits),
+                                             request_.limit())) {
+    Segment& segment = laid.segment;
+    if (segment.has_inline_records && segment.records < laid.cut_from) {
+      absl::StatusOr<std::string> cut =
+          SliceChunk(segment.inline_records, 0, segment.records);
+      if (!cut.ok()) {
+        Abandon(grpc::Status(grpc::StatusCode::DATA_LOSS,
+                             absl::StrCat("records of '", segment.node_id,
+                                          "': ", cut.status().message())));
+        return;
+      }
+      segment.inline_records = *std::move(cut);
+    }
     segments.push_back(std::move(segment));
   }
   auto plan = std::make_shared<QueryPlan>(query_id_, chunk_size_,
-                                          std::move(segments));
+                                          std::move(segments),
+                                          services_.memory, client_);
   v1::QueryResponse response;
   response.set_query_id(query_id_);
   response.set_total_records(plan->total_records());
   response.set_total_chunks(plan->total_chunks());
   response.set_chunk_size(chunk_size_);
-  response.set_expires_in_ms(int64_t{node_->config->strategy.result_ttl_seconds} *
-                             1000);
+  response.set_expires_in_ms(env_.result_ttl_nanos / 1'000'000);
   for (const Segment& segment : plan->segments()) {
     v1::ShareResult* share = response.add_shares();
     share->set_node_id(segment.node_id);
@@ -124,46 +251,121 @@ void QueryCall::OnFanoutDone() {
     share->set_first_chunk(segment.first_chunk);
     share->set_chunks(segment.chunks);
   }
-  *response.mutable_failures() = std::move(*merged.mutable_failures());
-  if (request_.inline_first_chunk() && plan->total_chunks() > 0 &&
-      plan->SegmentOf(0).node_id == node_->self->id) {
-    v1::ChunkResponse* first = response.mutable_first_chunk();
-    grpc::Status status =
-        EncodeLocalSlice(node_, query_id_, 0, plan->RecordsIn(0),
-                         first->mutable_records());
-    if (status.ok()) {
-      first->set_query_id(query_id_);
-      first->set_chunk_index(0);
-      first->set_total_chunks(plan->total_chunks());
-      first->set_first_record(0);
-      node_->metrics->Add(node_->metrics->chunks_served);
-    } else {
-      response.clear_first_chunk();
+  for (v1::NodeFailure& f : failures) *response.add_failures() = std::move(f);
+  response.set_complete(missing.empty());
+  for (v1::MissingShare& m : missing) *response.add_missing() = std::move(m);
+  if (!missing.empty()) {
+    services_.metrics->Add(services_.metrics->queries_incomplete);
+  }
+  if (request_.inline_first_chunk() && plan->total_chunks() > 0) {
+    std::string records;
+    if (LocalChunkBytes(node_, *plan, 0, &records).ok()) {
+      v1::ChunkResponse* first = response.mutable_first_chunk();
+      if (first->mutable_records()->ParseFromString(records)) {
+        first->set_query_id(query_id_);
+        first->set_chunk_index(0);
+        first->set_total_chunks(plan->total_chunks());
+        first->set_first_record(0);
+        services_.metrics->Add(services_.metrics->chunks_served);
+      } else {
+        response.clear_first_chunk();
+      }
     }
   }
-  node_->plans->Add(plan);
+  (void)local_->Leave(true);  // the plan holds this share's rows
+  services_.plans->Add(plan);
+  reserved_ = false;
   StartPrefetch(node_, cq_, plan, 0);
   Reply(response);
 }
 
+// -------------------------------------------------------------- ExecuteCall
+
 void ExecuteCall::OnRequest() {
-  if (!node_->seen->FirstSighting(request_.query_id())) {
-    node_->metrics->Add(node_->metrics->duplicates_ignored);
-    Reply(v1::ExecuteResponse());
-    return;
-  }
   absl::StatusOr<Filter> filter =
       FilterFromProto(request_.filter(), request_.limit());
   if (!filter.ok()) {
     Fail(ToGrpcStatus(filter.status()));
     return;
   }
-  fanout_ = std::make_unique<ExecuteFanout>(
-      node_, cq_, request_, *std::move(filter), [this] {
-        v1::ExecuteResponse response = std::move(fanout_->response());
-        Reply(response);
-      });
-  fanout_->Start();
+  auto [arrival, local] = services_.executions->Arrive(
+      request_.query_id(), deadline() + kArrivalGraceNanos);
+  if (arrival == ExecutionRegistry::Arrival::kReleased) {
+    Fail(grpc::Status(grpc::StatusCode::ABORTED,
+                      absl::StrCat("query '", request_.query_id(),
+                                   "' was released")));
+    return;
+  }
+  local_ = std::move(local);
+  const bool has_share = env_.share != nullptr;
+  // Nothing here can match the time window: answered at once, no scan.
+  const bool pruned =
+      has_share && !OverlayMap::CanMatch(*env_.share, filter->from_utc,
+                                         filter->to_utc);
+  std::vector<std::string> path(request_.path().begin(),
+                                request_.path().end());
+  path.push_back(env_.id());
+  step_ = Step::kWaiting;
+  fanout_ = std::make_unique<ExecuteFanout>(node_, cq_,
+                                            [this] { OnFanoutDone(); });
+  if (arrival == ExecutionRegistry::Arrival::kAgain) {
+    // It runs already (reached by another path): report the share here
+    // too, but do not forward it again.
+    services_.metrics->Add(services_.metrics->duplicates_ignored);
+    fanout_->Start(has_share ? local_ : nullptr, path, nullptr, *filter,
+                   deadline());
+    return;
+  }
+  if (has_share && !pruned) {
+    StartShareScan(node_, ShareScanRequest{local_, *filter, deadline(),
+                                           request_.chunk_size()});
+  } else {
+    local_->Finish(ExecutionOutcome());
+  }
+  v1::ExecuteRequest forward = request_;
+  forward.add_path(env_.id());
+  forward.set_hops_left(request_.hops_left() - 1);
+  fanout_->Start(has_share ? local_ : nullptr, path,
+                 request_.hops_left() > 0 ? &forward : nullptr, *filter,
+                 deadline());
+}
+
+void ExecuteCall::OnCancelled() {
+  if (step_ != Step::kWaiting) return;
+  step_ = Step::kCancelling;
+  fanout_->Cancel();
+  if (fanout_->done()) OnFanoutDone();
+}
+
+void ExecuteCall::OnFanoutDone() {
+  if (step_ == Step::kCancelling) {
+    step_ = Step::kAnswered;
+    LeaveExecution(false);
+    Fail(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+    return;
+  }
+  if (step_ != Step::kWaiting) return;
+  step_ = Step::kAnswered;
+  v1::ExecuteResponse response;
+  bool delivered = false;
+  for (v1::ShareHit& hit : fanout_->merge().hits()) {
+    delivered |= hit.node_id() == env_.id();
+    *response.add_hits() = std::move(hit);
+  }
+  for (v1::NodeFailure& f : fanout_->aggregator().failures()) {
+    *response.add_failures() = std::move(f);
+  }
+  LeaveExecution(delivered);
+  Reply(response);
+}
+
+void ExecuteCall::LeaveExecution(bool delivered) {
+  if (local_->Leave(delivered)) {
+    // Every arrival went away before this share was delivered: nobody
+    // will ask for its rows.
+    local_->Cancel();
+    services_.results->Release(local_->query_id());
+  }
 }
 
 }  // namespace overlay

@@ -1,25 +1,40 @@
 // Copyright 2026 The overlay Authors.
 //
 // overlay_client [--target host:port | --config F] [--json] [--records]
-//                [--timeout S] COMMAND [WORDS...]
+//                [--timeout S] [--parallel N] COMMAND [WORDS...]
 // COMMAND: query ..., get_all, get_by_key K..., get_by_prefix P (see
-// core/wire/query_words.h), metrics [--all], shutdown.
-// A query pulls every chunk in order, checks the count, then releases it.
-// Exit codes: 0 ok, 1 RPC or data error, 2 bad arguments.
+// core/wire/query_words.h, including --allow-partial and --no-cache),
+// metrics [--all], health, processes [--group G], shutdown.
+// A query pulls every chunk, up to N at a time (--parallel, default 1) but
+// printed in order, checks the count, then releases the result. --timeout
+// bounds the whole query (Query, every GetChunk and the Release share one
+// deadline, taken when the query starts, and each RPC is sent with what is
+// left of it); default 60 s. --json, --records, --timeout and --parallel may
+// also follow the command.
+// Exit codes: 0 a complete answer (or a command that worked); 3 an
+// incomplete answer (shares missing) accepted with --allow-partial; 1 an RPC
+// or data error, including an incomplete answer without --allow-partial;
+// 2 bad arguments.
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/config/overlay_config.h"
+#include "core/reactor/completion_tag.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/query_words.h"
 #include "google/protobuf/util/json_util.h"
@@ -28,23 +43,69 @@
 namespace overlay {
 namespace {
 
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitIncomplete = 3;
+constexpr int kMaxParallel = 64;
+
+using Deadline = std::chrono::system_clock::time_point;
+
 struct ClientOptions {
   std::string target;
   std::string config_path;
   bool json = false;
   bool records = false;
-  double timeout_s = 60;
+  double timeout_s = 60;  // the whole query; each other command's RPC
+  int parallel = 1;       // GetChunk calls in flight at most
 };
 
 void Usage() {
   std::cerr << "usage: overlay_client [--target host:port | --config F] "
-               "[--json] [--records] [--timeout S] COMMAND [WORDS...]\n"
+               "[--json] [--records] [--timeout S] [--parallel N] COMMAND "
+               "[WORDS...]\n"
+               "  --timeout S   deadline of the whole query: Query, chunks "
+               "and Release\n"
+               "                (default 60)\n"
+               "  --parallel N  GetChunk calls in flight, 1.."
+            << kMaxParallel
+            << " (default 1); output stays in order\n"
                "commands:\n"
             << QueryWordsUsage()
             << "  metrics [--all]   (--all needs --config)\n"
                "  health            grpc.health.v1 Check of the target\n"
                "  processes [--group G]   ids and addresses of --config\n"
-               "  shutdown\n";
+               "  shutdown\n"
+               "exit status: 0 complete answer (or command done), 3 "
+               "incomplete answer\n"
+               "  accepted with --allow-partial, 1 RPC or data error "
+               "(an incomplete\n"
+               "  answer without --allow-partial too), 2 bad arguments\n";
+}
+
+// --timeout's value: a positive, finite number of seconds.
+bool ParseTimeout(const std::string& text, double* seconds) {
+  double value = 0;
+  if (!absl::SimpleAtod(text, &value) || !std::isfinite(value) || value <= 0) {
+    std::cerr << "overlay_client: --timeout: not a positive number of "
+                 "seconds: '"
+              << text << "'\n";
+    return false;
+  }
+  *seconds = value;
+  return true;
+}
+
+// --parallel's value: an integer in [1, kMaxParallel].
+bool ParseParallel(const std::string& text, int* parallel) {
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 1 || value > kMaxParallel) {
+    std::cerr << "overlay_client: --parallel: not an integer in [1, "
+              << kMaxParallel << "]: '" << text << "'\n";
+    return false;
+  }
+  *parallel = value;
+  return true;
 }
 
 int RpcError(const grpc::Status& status) {
@@ -55,13 +116,170 @@ int RpcError(const grpc::Status& status) {
     c = c == ' ' ? '_' : static_cast<char>(std::toupper(c));
   }
   std::cerr << "error: " << code << ": " << status.error_message() << "\n";
-  return 1;
+  return kExitError;
+}
+
+Deadline DeadlineIn(double seconds) {
+  return std::chrono::system_clock::now() +
+         std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
 void SetDeadline(grpc::ClientContext& context, double seconds) {
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(
-                           static_cast<int64_t>(seconds * 1000)));
+  context.set_deadline(DeadlineIn(seconds));
+}
+
+// The enum name ("DEADLINE_EXCEEDED"), or the number for a reason this
+// build does not know (as the Python client prints it).
+std::string ReasonName(int reason) {
+  const std::string& name = v1::MissingShare_Reason_Name(reason);
+  return name.empty() ? absl::StrCat(reason) : name;
+}
+
+// "1 of 6 shares missing: F 2020-09-13..2020-09-24 (DEADLINE_EXCEEDED), ..."
+std::string MissingText(const v1::QueryResponse& response) {
+  std::string text = absl::StrCat(
+      response.missing_size(), " of ",
+      response.shares_size() + response.missing_size(), " shares missing");
+  const char* separator = ": ";
+  for (const v1::MissingShare& m : response.missing()) {
+    absl::StrAppend(&text, separator, m.node_id(), " ", m.share(), " (",
+                    ReasonName(m.reason()), ")");
+    separator = ", ";
+  }
+  return text;
+}
+
+// Pulls chunks [first, total) of one result with at most `window` GetChunk
+// calls in flight, on a completion queue it owns, and hands them out in
+// index order: chunk i is asked for only once every chunk before i - window
+// has been handed out, so it never holds more than `window` chunks. Owns
+// the queue and one call slot per place of the window; every call carries
+// the query's deadline. Thread-compatible: the one thread that calls Next
+// also drains the queue (it has no thread of its own).
+//
+//   ChunkPuller puller(&stub, id, client_id, 1, total, 4, deadline);
+//   for (...) { grpc::Status s = puller.Next(&chunk); ... }
+class ChunkPuller final {
+ public:
+  // `client_id` is the Query's: the portal binds results to it.
+  ChunkPuller(v1::QueryService::Stub* stub, std::string query_id,
+              std::string client_id, int32_t first, int32_t total, int window,
+              Deadline deadline)
+      : stub_(stub),
+        query_id_(std::move(query_id)),
+        client_id_(std::move(client_id)),
+        next_(first),
+        issued_(first),
+        total_(total),
+        deadline_(deadline) {
+    for (int i = 0; i < window; ++i) slots_.push_back(std::make_unique<Slot>());
+    Fill();
+  }
+  // Cancels the calls still in flight and drains the queue.
+  ~ChunkPuller() {
+    for (const std::unique_ptr<Slot>& slot : slots_) {
+      if (slot->in_flight && !slot->done) slot->context->TryCancel();
+    }
+    for (const std::unique_ptr<Slot>& slot : slots_) {
+      while (slot->in_flight && !slot->done) Drain();
+    }
+    cq_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(ok);
+  }
+  ChunkPuller(const ChunkPuller&) = delete;
+  ChunkPuller& operator=(const ChunkPuller&) = delete;
+
+  // The next chunk in index order, or the error of its GetChunk. REQUIRES:
+  // fewer calls than total - first so far, and none returned an error.
+  grpc::Status Next(v1::ChunkResponse* chunk) {
+    Slot& slot = SlotOf(next_);
+    while (!slot.done) Drain();
+    *chunk = std::move(slot.response);
+    grpc::Status status = std::move(slot.status);
+    slot.in_flight = false;
+    slot.done = false;
+    ++next_;
+    if (status.ok()) Fill();  // keep the window full while the caller works
+    return status;
+  }
+
+ private:
+  // One GetChunk call: its context, reader, reply and status.
+  struct Slot final : public CompletionTag {
+    void Proceed(bool ok) override {
+      // A client unary Finish always reports ok; anything else is a failed
+      // call, whatever the status says.
+      if (!ok) {
+        status = grpc::Status(grpc::StatusCode::UNKNOWN,
+                              "completion queue reported failure");
+      }
+      done = true;
+    }
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ChunkResponse>> reader;
+    v1::ChunkResponse response;
+    grpc::Status status;
+    bool in_flight = false;
+    bool done = false;
+  };
+
+  Slot& SlotOf(int32_t index) {
+    return *slots_[static_cast<size_t>(index) % slots_.size()];
+  }
+
+  // Asks for every chunk the window allows.
+  void Fill() {
+    const int64_t window_end =
+        static_cast<int64_t>(next_) + static_cast<int64_t>(slots_.size());
+    while (issued_ < total_ && issued_ < window_end) {
+      Slot& slot = SlotOf(issued_);
+      slot.context = std::make_unique<grpc::ClientContext>();
+      slot.context->set_deadline(deadline_);
+      slot.response.Clear();
+      slot.in_flight = true;
+      slot.done = false;
+      v1::ChunkRequest request;
+      request.set_query_id(query_id_);
+      request.set_chunk_index(issued_);
+      request.set_client_id(client_id_);
+      slot.reader =
+          stub_->PrepareAsyncGetChunk(slot.context.get(), request, &cq_);
+      slot.reader->StartCall();
+      slot.reader->Finish(&slot.response, &slot.status, &slot);
+      ++issued_;
+    }
+  }
+
+  // Processes one completion.
+  void Drain() {
+    void* tag = nullptr;
+    bool ok = false;
+    if (cq_.Next(&tag, &ok)) static_cast<CompletionTag*>(tag)->Proceed(ok);
+  }
+
+  v1::QueryService::Stub* const stub_;
+  const std::string query_id_;
+  const std::string client_id_;
+  int32_t next_;    // next chunk to hand out
+  int32_t issued_;  // next chunk to ask for
+  const int32_t total_;
+  const Deadline deadline_;
+  grpc::CompletionQueue cq_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // chunk i in slots_[i % size]
+};
+
+// Best effort: the result also expires on its own.
+void Release(v1::QueryService::Stub& stub, const std::string& query_id,
+             const std::string& client_id, Deadline deadline) {
+  v1::ReleaseRequest release;
+  release.set_query_id(query_id);
+  release.set_client_id(client_id);
+  v1::ReleaseResponse released;
+  grpc::ClientContext context;
+  context.set_deadline(deadline);
+  (void)stub.Release(&context, release, &released);
 }
 
 std::string OptionalText(const std::optional<double>& v) {
@@ -81,22 +299,69 @@ void PrintRecordRow(const Record& r) {
               r.site_name.c_str());
 }
 
+// The JSON header line (before the record lines of --json --records).
+std::string JsonHeader(const v1::QueryResponse& response, int64_t received,
+                       double elapsed_ms) {
+  std::string shares;
+  for (const v1::ShareResult& s : response.shares()) {
+    absl::StrAppend(&shares, shares.empty() ? "" : ",",
+                    "{\"node_id\":", JsonQuote(s.node_id()),
+                    ",\"share\":", JsonQuote(s.share()),
+                    ",\"records\":", s.records(), ",\"chunks\":", s.chunks(),
+                    "}");
+  }
+  std::string failures;
+  for (const v1::NodeFailure& f : response.failures()) {
+    absl::StrAppend(&failures, failures.empty() ? "" : ",",
+                    "{\"node_id\":", JsonQuote(f.node_id()),
+                    ",\"code\":", f.code(),
+                    ",\"message\":", JsonQuote(f.message()), "}");
+  }
+  std::string missing;
+  for (const v1::MissingShare& m : response.missing()) {
+    absl::StrAppend(&missing, missing.empty() ? "" : ",",
+                    "{\"node_id\":", JsonQuote(m.node_id()),
+                    ",\"share\":", JsonQuote(m.share()),
+                    ",\"reason\":", JsonQuote(ReasonName(m.reason())),
+                    ",\"message\":", JsonQuote(m.message()), "}");
+  }
+  return absl::StrFormat(
+      "{\"query_id\":%s,\"total_records\":%d,\"total_chunks\":%d,"
+      "\"chunk_size\":%d,\"records_received\":%d,\"elapsed_ms\":%s,"
+      "\"shares\":[%s],\"failures\":[%s],\"complete\":%s,\"missing\":[%s]}",
+      JsonQuote(response.query_id()), response.total_records(),
+      response.total_chunks(), response.chunk_size(), received,
+      FormatDouble(elapsed_ms), shares, failures,
+      response.complete() ? "true" : "false", missing);
+}
+
 int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
              const std::vector<std::string>& words) {
   absl::StatusOr<v1::QueryRequest> request = ParseQueryWords(words);
   if (!request.ok()) {
     std::cerr << "overlay_client: " << request.status().message() << "\n";
     Usage();
-    return 2;
+    return kExitUsage;
   }
   request->set_inline_first_chunk(true);
   const auto start = std::chrono::steady_clock::now();
+  // One deadline for the whole query: every RPC below gets what is left.
+  const Deadline deadline = DeadlineIn(options.timeout_s);
   v1::QueryResponse response;
   {
     grpc::ClientContext context;
-    SetDeadline(context, options.timeout_s);
+    context.set_deadline(deadline);
     grpc::Status status = stub.Query(&context, *request, &response);
     if (!status.ok()) return RpcError(status);
+  }
+  // Strict unless asked: a node that answers incomplete although the
+  // request did not allow it breaks the contract; refuse the answer.
+  const bool complete = response.complete();
+  if (!complete && !request->allow_partial()) {
+    Release(stub, response.query_id(), request->client_id(), deadline);
+    std::cerr << "error: incomplete answer (" << MissingText(response)
+              << "); pass --allow-partial to accept it\n";
+    return kExitError;
   }
   std::vector<std::string> lines;
   int64_t received = 0;
@@ -115,25 +380,39 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
       std::printf("  FAILED %s: code %d: %s\n", failure.node_id().c_str(),
                   failure.code(), failure.message().c_str());
     }
+    for (const v1::MissingShare& m : response.missing()) {
+      std::printf("  MISSING %s %s: %s: %s\n", m.node_id().c_str(),
+                  m.share().c_str(), ReasonName(m.reason()).c_str(),
+                  m.message().c_str());
+    }
+  }
+  const bool inline_first =
+      response.total_chunks() > 0 && response.has_first_chunk();
+  std::optional<ChunkPuller> puller;
+  if (response.total_chunks() > (inline_first ? 1 : 0)) {
+    puller.emplace(&stub, response.query_id(), request->client_id(),
+                   inline_first ? 1 : 0,
+                   response.total_chunks(), options.parallel, deadline);
   }
   for (int32_t index = 0; index < response.total_chunks(); ++index) {
-    v1::ChunkRequest chunk_request;
-    chunk_request.set_query_id(response.query_id());
-    chunk_request.set_chunk_index(index);
     v1::ChunkResponse chunk;
-    if (index == 0 && response.has_first_chunk()) {
+    if (index == 0 && inline_first) {
       chunk = response.first_chunk();
     } else {
-      grpc::ClientContext context;
-      SetDeadline(context, options.timeout_s);
-      grpc::Status status = stub.GetChunk(&context, chunk_request, &chunk);
-      if (!status.ok()) return RpcError(status);
+      grpc::Status status = puller->Next(&chunk);
+      if (!status.ok()) {
+        puller.reset();  // cancels the other chunks in flight
+        Release(stub, response.query_id(), request->client_id(), deadline);
+        return RpcError(status);
+      }
     }
     absl::StatusOr<std::vector<Record>> records = DecodeChunk(chunk.records());
     if (!records.ok()) {
+      puller.reset();
+      Release(stub, response.query_id(), request->client_id(), deadline);
       std::cerr << "error: chunk " << index << ": "
                 << records.status().message() << "\n";
-      return 1;
+      return kExitError;
     }
     received += static_cast<int64_t>(records->size());
     if (options.json) {
@@ -153,42 +432,14 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
       }
     }
   }
-  {
-    v1::ReleaseRequest release;
-    release.set_query_id(response.query_id());
-    v1::ReleaseResponse released;
-    grpc::ClientContext context;
-    SetDeadline(context, options.timeout_s);
-    (void)stub.Release(&context, release, &released);
-  }
+  puller.reset();
+  Release(stub, response.query_id(), request->client_id(), deadline);
   const double elapsed_ms =
       std::chrono::duration<double, std::milli>(
           std::chrono::steady_clock::now() - start)
           .count();
   if (options.json) {
-    std::string shares;
-    for (const v1::ShareResult& s : response.shares()) {
-      absl::StrAppend(&shares, shares.empty() ? "" : ",", "{\"node_id\":",
-                      JsonQuote(s.node_id()), ",\"share\":",
-                      JsonQuote(s.share()), ",\"records\":", s.records(),
-                      ",\"chunks\":", s.chunks(), "}");
-    }
-    std::string failures;
-    for (const v1::NodeFailure& f : response.failures()) {
-      absl::StrAppend(&failures, failures.empty() ? "" : ",",
-                      "{\"node_id\":", JsonQuote(f.node_id()),
-                      ",\"code\":", f.code(),
-                      ",\"message\":", JsonQuote(f.message()), "}");
-    }
-    std::printf(
-        "{\"query_id\":%s,\"total_records\":%lld,\"total_chunks\":%d,"
-        "\"chunk_size\":%d,\"records_received\":%lld,\"elapsed_ms\":%s,"
-        "\"shares\":[%s],\"failures\":[%s]}\n",
-        JsonQuote(response.query_id()).c_str(),
-        static_cast<long long>(response.total_records()),
-        response.total_chunks(), response.chunk_size(),
-        static_cast<long long>(received), FormatDouble(elapsed_ms).c_str(),
-        shares.c_str(), failures.c_str());
+    std::puts(JsonHeader(response, received, elapsed_ms).c_str());
     for (const std::string& line : lines) std::puts(line.c_str());
   } else {
     if (printed < received) {
@@ -197,13 +448,16 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
     }
     std::printf("received %lld records in %.1f ms\n",
                 static_cast<long long>(received), elapsed_ms);
+    if (!complete) {
+      std::printf("INCOMPLETE: %s\n", MissingText(response).c_str());
+    }
   }
   if (received != response.total_records()) {
     std::cerr << "error: received " << received << " records, expected "
               << response.total_records() << "\n";
-    return 1;
+    return kExitError;
   }
-  return 0;
+  return complete ? kExitOk : kExitIncomplete;
 }
 
 absl::StatusOr<v1::MetricsResponse> FetchMetrics(const std::string& target,
@@ -226,7 +480,7 @@ double QueryP99(const v1::MetricsResponse& m) {
   for (const v1::LatencySummary& s : m.latency()) {
     if (s.rpc() == "Query") return s.p99_ms();
   }
-  return 0;
+  return kExitOk;
 }
 
 int RunMetrics(const ClientOptions& options, bool all) {
@@ -235,7 +489,7 @@ int RunMetrics(const ClientOptions& options, bool all) {
         FetchMetrics(options.target, options.timeout_s);
     if (!m.ok()) {
       std::cerr << "error: " << m.status().message() << "\n";
-      return 1;
+      return kExitError;
     }
     if (options.json) {
       std::string text;
@@ -245,17 +499,17 @@ int RunMetrics(const ClientOptions& options, bool all) {
     } else {
       std::puts(m->DebugString().c_str());
     }
-    return 0;
+    return kExitOk;
   }
   if (options.config_path.empty()) {
     std::cerr << "overlay_client: metrics --all needs --config\n";
-    return 2;
+    return kExitUsage;
   }
   absl::StatusOr<OverlayConfig> config =
       LoadOverlayConfig(options.config_path);
   if (!config.ok()) {
     std::cerr << "overlay_client: " << config.status().message() << "\n";
-    return 2;
+    return kExitUsage;
   }
   std::printf("%-4s %-12s %-6s %-21s %-5s %9s %8s %8s %6s %8s %7s %9s\n",
               "id", "role", "team", "address", "state", "rows", "queries",
@@ -281,7 +535,7 @@ int RunMetrics(const ClientOptions& options, bool all) {
                 static_cast<long long>(m->in_flight()),
                 m->rss_bytes() / 1048576.0, m->cpu_s(), QueryP99(*m));
   }
-  return down == 0 ? 0 : 1;
+  return down == 0 ? kExitOk : kExitError;
 }
 
 // Lists "id host:port" of every process of --config (of host group G with
@@ -290,13 +544,13 @@ int RunProcesses(const ClientOptions& options,
                  const std::vector<std::string>& words) {
   if (options.config_path.empty()) {
     std::cerr << "overlay_client: processes needs --config\n";
-    return 2;
+    return kExitUsage;
   }
   absl::StatusOr<OverlayConfig> config =
       LoadOverlayConfig(options.config_path);
   if (!config.ok()) {
     std::cerr << "overlay_client: " << config.status().message() << "\n";
-    return 2;
+    return kExitUsage;
   }
   std::string group;
   if (words.size() == 3 && words[1] == "--group") group = words[2];
@@ -309,9 +563,9 @@ int RunProcesses(const ClientOptions& options,
   if (listed == 0) {
     std::cerr << "overlay_client: no process in host group '" << group
               << "'\n";
-    return 2;
+    return kExitUsage;
   }
-  return 0;
+  return kExitOk;
 }
 
 // grpc.health.v1.Health/Check through a generic stub (no generated code
@@ -349,54 +603,78 @@ int RunHealth(const ClientOptions& options) {
   const bool serving = bytes.size() == 2 && bytes[0] == 0x08 && bytes[1] == 1;
   std::printf("%s %s\n", options.target.c_str(),
               serving ? "SERVING" : "NOT_SERVING");
-  return serving ? 0 : 1;
+  return serving ? kExitOk : kExitError;
+}
+
+enum class Taken { kYes, kNo, kBad };
+
+// Takes the client option at args[*i] (and its value, as the next word or
+// after '=') into `options`, advancing *i past it. Before the command every
+// option is known; after it only --json, --records, --timeout and
+// --parallel (the rest are query words). kBad: a message was printed.
+Taken TakeOption(const std::vector<std::string>& args, size_t* i,
+                 bool before_command, ClientOptions* options) {
+  const std::string& arg = args[*i];
+  const size_t eq = arg.find('=');
+  const std::string name = arg.substr(0, eq);
+  const bool takes_value =
+      name == "--timeout" || name == "--parallel" ||
+      (before_command && (name == "--target" || name == "--config"));
+  if (!takes_value) {
+    if (arg == "--json") {
+      options->json = true;
+    } else if (arg == "--records") {
+      options->records = true;
+    } else {
+      return Taken::kNo;
+    }
+    ++*i;
+    return Taken::kYes;
+  }
+  std::string value;
+  if (eq != std::string::npos) {
+    value = arg.substr(eq + 1);
+    ++*i;
+  } else if (*i + 1 < args.size()) {
+    value = args[*i + 1];
+    *i += 2;
+  } else {
+    std::cerr << "overlay_client: " << name << " needs a value\n";
+    return Taken::kBad;
+  }
+  if (name == "--timeout") {
+    return ParseTimeout(value, &options->timeout_s) ? Taken::kYes : Taken::kBad;
+  }
+  if (name == "--parallel") {
+    return ParseParallel(value, &options->parallel) ? Taken::kYes : Taken::kBad;
+  }
+  (name == "--target" ? options->target : options->config_path) = value;
+  return Taken::kYes;
 }
 
 int Main(int argc, char** argv) {
   ClientOptions options;
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    std::string text;
-    if (arg == "--target") {
-      if (!value(&options.target)) return Usage(), 2;
-    } else if (arg == "--config") {
-      if (!value(&options.config_path)) return Usage(), 2;
-    } else if (arg == "--json") {
-      options.json = true;
-    } else if (arg == "--records") {
-      options.records = true;
-    } else if (arg == "--timeout") {
-      if (!value(&text)) return Usage(), 2;
-      options.timeout_s = std::atof(text.c_str());
-    } else if (arg == "--help" || arg == "-h") {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  size_t i = 0;
+  while (i < args.size()) {
+    if (args[i] == "--help" || args[i] == "-h") {
       Usage();
-      return 0;
-    } else {
-      break;
+      return kExitOk;
     }
+    const Taken taken = TakeOption(args, &i, true, &options);
+    if (taken == Taken::kBad) return Usage(), kExitUsage;
+    if (taken == Taken::kNo) break;
   }
-  if (i >= argc) {
+  if (i >= args.size()) {
     Usage();
-    return 2;
+    return kExitUsage;
   }
-  std::vector<std::string> words(argv + i, argv + argc);
   // Options may also follow the command (e.g. "query ... --json").
-  for (auto it = words.begin(); it != words.end();) {
-    if (*it == "--json") {
-      options.json = true;
-      it = words.erase(it);
-    } else if (*it == "--records") {
-      options.records = true;
-      it = words.erase(it);
-    } else {
-      ++it;
-    }
+  std::vector<std::string> words;
+  while (i < args.size()) {
+    const Taken taken = TakeOption(args, &i, false, &options);
+    if (taken == Taken::kBad) return Usage(), kExitUsage;
+    if (taken == Taken::kNo) words.push_back(args[i++]);
   }
   if (options.target.empty()) {
     options.target = "127.0.0.1:60051";
@@ -405,7 +683,7 @@ int Main(int argc, char** argv) {
           LoadOverlayConfig(options.config_path);
       if (!config.ok()) {
         std::cerr << "overlay_client: " << config.status().message() << "\n";
-        return 2;
+        return kExitUsage;
       }
       options.target = config->Find(config->portal)->Address();
     }
@@ -417,10 +695,10 @@ int Main(int argc, char** argv) {
     bool all = words.size() > 1 && words[1] == "--all";
     return RunMetrics(options, all);
   }
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   auto stub = v1::QueryService::NewStub(grpc::CreateCustomChannel(
-      options.target, grpc::InsecureChannelCredentials(), args));
+      options.target, grpc::InsecureChannelCredentials(), channel_args));
   if (command == "shutdown") {
     grpc::ClientContext context;
     SetDeadline(context, options.timeout_s);
@@ -429,12 +707,12 @@ int Main(int argc, char** argv) {
         stub->Shutdown(&context, v1::ShutdownRequest(), &response);
     if (!status.ok()) return RpcError(status);
     std::printf("shutdown accepted by %s\n", options.target.c_str());
-    return 0;
+    return kExitOk;
   }
   if (IsQueryCommand(command)) return RunQuery(*stub, options, words);
   std::cerr << "overlay_client: unknown command '" << command << "'\n";
   Usage();
-  return 2;
+  return kExitUsage;
 }
 
 }  // namespace

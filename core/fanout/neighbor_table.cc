@@ -37,25 +37,30 @@ v1::PeerService::Stub* NeighborTable::Stub(const std::string& id) const {
   return nullptr;
 }
 
-grpc::GenericStub* NeighborTable::Generic(const std::string& id) const {
+int NeighborTable::IndexOf(const std::string& id) const {
   for (size_t i = 0; i < ids_.size(); ++i) {
-    if (ids_[i] == id) return entries_[i].generic.get();
+    if (ids_[i] == id) return static_cast<int>(i);
   }
-  return nullptr;
+  return -1;
+}
+
+void NeighborTable::RecordCall(int index, const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  NeighborStats& stats = stats_[index];
+  ++stats.calls;
+  if (!status.ok()) {
+    ++stats.failures;
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      ++stats.deadline_exceeded;
+    }
+    stats.last_error = status.error_message();
+  }
 }
 
 void NeighborTable::RecordCall(const std::string& id,
                                const grpc::Status& status) {
-  absl::MutexLock lock(&mu_);
-  for (NeighborStats& stats : stats_) {
-    if (stats.id != id) continue;
-    ++stats.calls;
-    if (!status.ok()) {
-      ++stats.failures;
-      stats.last_error = status.error_message();
-    }
-    return;
-  }
+  const int index = IndexOf(id);
+  if (index >= 0) RecordCall(index, status);
 }
 
 std::vector<NeighborStats> NeighborTable::Stats() const {

@@ -29,6 +29,7 @@ struct NeighborStats {
   bool connected = false;
   int64_t calls = 0;
   int64_t failures = 0;
+  int64_t deadline_exceeded = 0;  // failures that ran out of time
   std::string last_error;
 };
 
@@ -43,10 +44,16 @@ class NeighborTable final {
   NeighborTable& operator=(const NeighborTable&) = delete;
 
   const std::vector<std::string>& ids() const { return ids_; }
+  // The neighbour's position in ids(), or -1.
+  int IndexOf(const std::string& id) const;
   // Null if `id` is not a neighbour.
   v1::PeerService::Stub* Stub(const std::string& id) const;
-  // The same channel without generated types, for relaying bytes.
-  grpc::GenericStub* Generic(const std::string& id) const;
+  // The same channel without generated types (requests and replies as
+  // bytes). REQUIRES: 0 <= index < ids().size().
+  grpc::GenericStub* Generic(int index) const {
+    return entries_[index].generic.get();
+  }
+  void RecordCall(int index, const grpc::Status& status);
   void RecordCall(const std::string& id, const grpc::Status& status);
   std::vector<NeighborStats> Stats() const;
 

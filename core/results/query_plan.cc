@@ -5,14 +5,21 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace overlay {
 
 QueryPlan::QueryPlan(std::string query_id, int32_t chunk_size,
-                     std::vector<Segment> segments)
+                     std::vector<Segment> segments, ResultMemory* memory,
+                     std::string client)
     : query_id_(std::move(query_id)),
+      client_(std::move(client)),
       chunk_size_(chunk_size),
-      segments_(std::move(segments)) {
+      segments_(std::move(segments)),
+      memory_(memory) {
   for (Segment& segment : segments_) {
+    bytes_ += static_cast<int64_t>(segment.inline_records.size());
     segment.first_record = total_records_;
     segment.first_chunk = total_chunks_;
     segment.chunks =
@@ -20,6 +27,12 @@ QueryPlan::QueryPlan(std::string query_id, int32_t chunk_size,
     total_records_ += segment.records;
     total_chunks_ += segment.chunks;
   }
+  if (memory_ != nullptr) memory_->Charge(bytes_);  // the inline records
+}
+
+QueryPlan::~QueryPlan() {
+  absl::MutexLock lock(&mu_);
+  if (memory_ != nullptr) memory_->Refund(bytes_);
 }
 
 const Segment& QueryPlan::SegmentOf(int32_t index) const {
@@ -42,6 +55,13 @@ int32_t QueryPlan::RecordsIn(int32_t index) const {
       std::min<int64_t>(chunk_size_, segment.records - offset));
 }
 
+void QueryPlan::EraseLocked(
+    absl::flat_hash_map<int32_t, ChunkSlot>::iterator it) {
+  bytes_ -= it->second.bytes;
+  if (memory_ != nullptr) memory_->Refund(it->second.bytes);
+  slots_.erase(it);
+}
+
 QueryPlan::Slot QueryPlan::TakeOrWait(
     int32_t index, Notifier* waiter, grpc::CompletionQueue* cq,
     std::shared_ptr<const FetchedChunk>* out) {
@@ -51,17 +71,17 @@ QueryPlan::Slot QueryPlan::TakeOrWait(
     *out = it->second.chunk;
     // A failure goes to one taker; the next request fetches again.
     if (!(*out)->status.ok()) {
-      slots_.erase(it);
+      EraseLocked(it);
       return Slot::kReady;
     }
     // Chunks behind the one taken were consumed: keep the window small.
     for (auto s = slots_.begin(); s != slots_.end();) {
+      auto next = std::next(s);
       if (s->first < index && s->second.chunk != nullptr &&
           s->second.waiters.empty()) {
-        slots_.erase(s++);
-      } else {
-        ++s;
+        EraseLocked(s);
       }
+      s = next;
     }
     return Slot::kReady;
   }
@@ -71,8 +91,24 @@ QueryPlan::Slot QueryPlan::TakeOrWait(
   return must_fetch ? Slot::kMustFetch : Slot::kWaiting;
 }
 
+bool QueryPlan::StopWaiting(int32_t index, Notifier* waiter) {
+  absl::MutexLock lock(&mu_);
+  auto it = slots_.find(index);
+  if (it == slots_.end()) return false;
+  auto& waiters = it->second.waiters;
+  for (auto w = waiters.begin(); w != waiters.end(); ++w) {
+    if (w->first == waiter) {
+      waiters.erase(w);
+      return true;
+    }
+  }
+  return false;
+}
+
 bool QueryPlan::ClaimPrefetch(int32_t index) {
   if (index < 0 || index >= total_chunks_) return false;
+  if (SegmentOf(index).has_inline_records) return false;
+  if (memory_ != nullptr && memory_->full()) return false;
   absl::MutexLock lock(&mu_);
   return slots_.try_emplace(index).second;
 }
@@ -84,6 +120,10 @@ void QueryPlan::Complete(int32_t index,
     absl::MutexLock lock(&mu_);
     ChunkSlot& slot = slots_[index];
     waiters.swap(slot.waiters);
+    const int64_t bytes = static_cast<int64_t>(chunk->records.size());
+    bytes_ += bytes - slot.bytes;
+    if (memory_ != nullptr) memory_->Charge(bytes - slot.bytes);
+    slot.bytes = bytes;
     slot.chunk = std::move(chunk);
   }
   for (auto& [notifier, cq] : waiters) notifier->Notify(cq);
@@ -94,34 +134,107 @@ int QueryPlan::slots_held() const {
   return static_cast<int>(slots_.size());
 }
 
-QueryRegistry::QueryRegistry(Clock* clock, int64_t ttl_nanos, int max_plans)
-    : clock_(clock), ttl_nanos_(ttl_nanos), max_plans_(max_plans) {}
+int64_t QueryPlan::bytes_held() const {
+  absl::MutexLock lock(&mu_);
+  return bytes_;
+}
+
+QueryRegistry::QueryRegistry(Clock* clock, int64_t ttl_nanos, int max_plans,
+                             int max_per_client, ResultMemory* memory)
+    : clock_(clock),
+      ttl_nanos_(ttl_nanos),
+      max_plans_(max_plans),
+      max_per_client_(max_per_client),
+      memory_(memory) {}
+
+absl::Status QueryRegistry::Reserve(const std::string& client) {
+  absl::MutexLock lock(&mu_);
+  auto found = per_client_.find(client);
+  const int held = found == per_client_.end() ? 0 : found->second;
+  if (held >= max_per_client_) {
+    // Name the client's oldest results: those are what to Release.
+    std::vector<std::pair<int64_t, std::string>> oldest;
+    for (const auto& [id, entry] : plans_) {
+      if (entry.plan->client() == client) {
+        oldest.emplace_back(entry.last_used_nanos, id);
+      }
+    }
+    std::sort(oldest.begin(), oldest.end());
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < oldest.size() && i < 3; ++i) {
+      ids.push_back(oldest[i].second);
+    }
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "client '", client, "' holds ", held,
+        " unreleased results (max_results_per_client ", max_per_client_,
+        "): Release those it no longer pulls (least recently used: ",
+        absl::StrJoin(ids, ", "), ")"));
+  }
+  if (static_cast<int>(plans_.size()) + reserved_ >= max_plans_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the portal holds ", plans_.size() + reserved_,
+        " results or queries (max_results_held ", max_plans_,
+        "): clients must Release results they no longer pull"));
+  }
+  if (memory_ != nullptr && memory_->full()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the portal's result memory is full (", memory_->used() >> 20, " of ",
+        memory_->limit() >> 20,
+        " MiB, max_result_mb): Release results no longer pulled"));
+  }
+  ++per_client_[client];
+  ++reserved_;
+  return absl::OkStatus();
+}
+
+void QueryRegistry::Unreserve(const std::string& client) {
+  absl::MutexLock lock(&mu_);
+  --reserved_;
+  auto it = per_client_.find(client);
+  if (it != per_client_.end() && --it->second <= 0) per_client_.erase(it);
+}
 
 void QueryRegistry::Add(std::shared_ptr<QueryPlan> plan) {
   absl::MutexLock lock(&mu_);
+  --reserved_;  // the reservation becomes the plan
   std::string id = plan->query_id();
   plans_[id] = Entry{std::move(plan), clock_->NowNanos()};
 }
 
-std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id) {
+std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id,
+                                               const std::string& client) {
   absl::MutexLock lock(&mu_);
   auto it = plans_.find(query_id);
-  if (it == plans_.end()) return nullptr;
+  if (it == plans_.end() || it->second.plan->client() != client) {
+    return nullptr;
+  }
   const int64_t now = clock_->NowNanos();
   if (now - it->second.last_used_nanos >= ttl_nanos_) {  // expired, unswept
-    plans_.erase(it);
+    // Left for TakeExpired, which hands it on for release.
     return nullptr;
   }
   it->second.last_used_nanos = now;
   return it->second.plan;
 }
 
-std::shared_ptr<QueryPlan> QueryRegistry::Remove(const std::string& query_id) {
+void QueryRegistry::EraseLocked(
+    absl::flat_hash_map<std::string, Entry>::iterator it) {
+  auto held = per_client_.find(it->second.plan->client());
+  if (held != per_client_.end() && --held->second <= 0) {
+    per_client_.erase(held);
+  }
+  plans_.erase(it);
+}
+
+std::shared_ptr<QueryPlan> QueryRegistry::Remove(const std::string& query_id,
+                                                 const std::string& client) {
   absl::MutexLock lock(&mu_);
   auto it = plans_.find(query_id);
-  if (it == plans_.end()) return nullptr;
-  std::shared_ptr<QueryPlan> plan = std::move(it->second.plan);
-  plans_.erase(it);
+  if (it == plans_.end() || it->second.plan->client() != client) {
+    return nullptr;
+  }
+  std::shared_ptr<QueryPlan> plan = it->second.plan;
+  EraseLocked(it);
   return plan;
 }
 
@@ -130,22 +243,12 @@ std::vector<std::shared_ptr<QueryPlan>> QueryRegistry::TakeExpired() {
   std::vector<std::shared_ptr<QueryPlan>> expired;
   absl::MutexLock lock(&mu_);
   for (auto it = plans_.begin(); it != plans_.end();) {
+    auto next = std::next(it);
     if (now - it->second.last_used_nanos >= ttl_nanos_) {
-      expired.push_back(std::move(it->second.plan));
-      plans_.erase(it++);
-    } else {
-      ++it;
+      expired.push_back(it->second.plan);
+      EraseLocked(it);
     }
-  }
-  while (static_cast<int>(plans_.size()) > max_plans_) {
-    auto oldest = plans_.begin();
-    for (auto it = plans_.begin(); it != plans_.end(); ++it) {
-      if (it->second.last_used_nanos < oldest->second.last_used_nanos) {
-        oldest = it;
-      }
-    }
-    expired.push_back(std::move(oldest->second.plan));
-    plans_.erase(oldest);
+    it = next;
   }
   return expired;
 }
@@ -153,6 +256,12 @@ std::vector<std::shared_ptr<QueryPlan>> QueryRegistry::TakeExpired() {
 int64_t QueryRegistry::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(plans_.size());
+}
+
+int QueryRegistry::HeldBy(const std::string& client) const {
+  absl::MutexLock lock(&mu_);
+  auto it = per_client_.find(client);
+  return it == per_client_.end() ? 0 : it->second;
 }
 
 }  // namespace overlay

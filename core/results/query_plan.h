@@ -1,13 +1,18 @@
 // Copyright 2026 The overlay Authors.
 //
 // QueryPlan: the portal's map of one query's result. The result is the
-// concatenation of segments, one per data share, in share order; each
-// segment is cut into chunks of chunk_size records (a chunk never spans two
-// shares). The plan holds no records itself, only a small window of chunks
-// being fetched or prefetched (ChunkSlot), so the portal's memory stays
-// bounded for results of any size.
+// concatenation of segments, one per data share, in share order (laid out by
+// share_order.h); each segment is cut into chunks of chunk_size records (a
+// chunk never spans two shares). The plan holds no records itself beyond a
+// small window of chunks being fetched or prefetched (ChunkSlot), and the
+// records of shares small enough to travel with their answer, so the
+// portal's memory stays bounded for results of any size. Fetched bytes are
+// charged to the node's ResultMemory while held. The plan owns the
+// CancellationScope of its fetches: releasing the plan cancels them.
 //
-// QueryRegistry owns the plans by query id, with an idle TTL.
+// QueryRegistry owns the plans by query id, bound to the client that made
+// each (a result is found only by its own client), with an idle TTL and a
+// cap per client; at a cap it refuses new queries and never evicts.
 // Both are thread-safe.
 
 #ifndef OVERLAY_CORE_RESULTS_QUERY_PLAN_H_
@@ -23,22 +28,15 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/clock.h"
+#include "core/reactor/cancellation_scope.h"
 #include "core/reactor/notifier.h"
-#include "protos/overlay.pb.h"
+#include "core/results/result_memory.h"
+#include "core/results/share_order.h"
 
 namespace overlay {
-
-struct Segment {
-  std::string node_id;
-  std::string share;
-  std::vector<std::string> route;  // portal ... owner
-  int64_t records = 0;
-  int64_t first_record = 0;        // in the whole result
-  int32_t first_chunk = 0;
-  int32_t chunks = 0;
-};
 
 // A fetched chunk, or why it could not be fetched. The records stay in
 // their wire form (a serialized overlay.v1.RecordChunk): the portal relays
@@ -51,13 +49,17 @@ struct FetchedChunk {
 class QueryPlan final {
  public:
   // Lays the segments out in the given order; each gets
-  // ceil(records / chunk_size) chunks.
+  // ceil(records / chunk_size) chunks. `memory` (may be null: unaccounted)
+  // is charged for the chunks the plan holds.
   QueryPlan(std::string query_id, int32_t chunk_size,
-            std::vector<Segment> segments);
+            std::vector<Segment> segments, ResultMemory* memory = nullptr,
+            std::string client = "");
+  ~QueryPlan();
   QueryPlan(const QueryPlan&) = delete;
   QueryPlan& operator=(const QueryPlan&) = delete;
 
   const std::string& query_id() const { return query_id_; }
+  const std::string& client() const { return client_; }
   int32_t chunk_size() const { return chunk_size_; }
   int64_t total_records() const { return total_records_; }
   int32_t total_chunks() const { return total_chunks_; }
@@ -76,53 +78,89 @@ class QueryPlan final {
   // Complete(); `waiter` is notified then too.
   Slot TakeOrWait(int32_t index, Notifier* waiter, grpc::CompletionQueue* cq,
                   std::shared_ptr<const FetchedChunk>* out);
-  // True if the caller should prefetch `index` (not held nor being fetched).
+  // Takes `waiter` off chunk `index`'s list. True if it was there (no
+  // notification will come); false if it was notified already.
+  bool StopWaiting(int32_t index, Notifier* waiter);
+  // True if the caller should prefetch `index` (not held nor being fetched,
+  // and the node's result memory has room).
   bool ClaimPrefetch(int32_t index);
   // Stores a fetched chunk and notifies its waiters.
   void Complete(int32_t index, std::shared_ptr<const FetchedChunk> chunk);
   int slots_held() const;
+  int64_t bytes_held() const;
+
+  // Fetches made for this plan register here; Cancel() (release, expiry)
+  // cancels those in flight.
+  CancellationScope* fetches() { return &fetches_; }
 
  private:
   struct ChunkSlot {
     std::shared_ptr<const FetchedChunk> chunk;  // null while fetching
     std::vector<std::pair<Notifier*, grpc::CompletionQueue*>> waiters;
+    int64_t bytes = 0;  // charged to memory_
   };
+  void EraseLocked(absl::flat_hash_map<int32_t, ChunkSlot>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string query_id_;
+  const std::string client_;
   const int32_t chunk_size_;
   std::vector<Segment> segments_;
   int64_t total_records_ = 0;
   int32_t total_chunks_ = 0;
+  ResultMemory* const memory_;
+  CancellationScope fetches_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<int32_t, ChunkSlot> slots_ ABSL_GUARDED_BY(mu_);
+  int64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class QueryRegistry final {
  public:
-  QueryRegistry(Clock* clock, int64_t ttl_nanos, int max_plans);
+  QueryRegistry(Clock* clock, int64_t ttl_nanos, int max_plans,
+                int max_per_client, ResultMemory* memory = nullptr);
   QueryRegistry(const QueryRegistry&) = delete;
   QueryRegistry& operator=(const QueryRegistry&) = delete;
 
+  // Reserves room for one more plan of `client`: RESOURCE_EXHAUSTED (with
+  // what to release) if the client holds max_per_client plans, the node
+  // max_plans, or the node's result memory is full. Every OK reservation
+  // is ended by Add() or Unreserve().
+  [[nodiscard]] absl::Status Reserve(const std::string& client);
+  void Unreserve(const std::string& client);
+  // Adds a plan whose client reserved room.
   void Add(std::shared_ptr<QueryPlan> plan);
-  // Null if unknown, released or expired; counts as a use.
-  std::shared_ptr<QueryPlan> Find(const std::string& query_id);
-  std::shared_ptr<QueryPlan> Remove(const std::string& query_id);
-  // Removes and returns the plans unused for the TTL (and, past max_plans,
-  // the least recently used), so the caller can release their rows.
+  // Null if unknown, released, expired, or made by another client (exactly
+  // as if unknown). Counts as a use.
+  std::shared_ptr<QueryPlan> Find(const std::string& query_id,
+                                  const std::string& client);
+  std::shared_ptr<QueryPlan> Remove(const std::string& query_id,
+                                    const std::string& client);
+  // Removes and returns the plans unused for the TTL, so the caller can
+  // release their rows.
   std::vector<std::shared_ptr<QueryPlan>> TakeExpired();
   int64_t size() const;
+  int HeldBy(const std::string& client) const;
 
  private:
   struct Entry {
     std::shared_ptr<QueryPlan> plan;
     int64_t last_used_nanos = 0;
   };
+  void EraseLocked(absl::flat_hash_map<std::string, Entry>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   Clock* const clock_;
   const int64_t ttl_nanos_;
   const int max_plans_;
+  const int max_per_client_;
+  ResultMemory* const memory_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> plans_ ABSL_GUARDED_BY(mu_);
+  // Plans plus reservations, per client and in all.
+  absl::flat_hash_map<std::string, int> per_client_ ABSL_GUARDED_BY(mu_);
+  int reserved_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace overlay

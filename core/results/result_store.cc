@@ -4,27 +4,45 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace overlay {
 
 InMemoryResultStore::InMemoryResultStore(Clock* clock, int64_t ttl_nanos,
-                                         int max_results, int64_t max_bytes)
+                                         int max_results, ResultMemory* memory)
     : clock_(clock),
       ttl_nanos_(ttl_nanos),
       max_results_(max_results),
-      max_bytes_(max_bytes) {}
+      memory_(memory) {}
 
-void InMemoryResultStore::Put(const std::string& query_id, RowList rows) {
+InMemoryResultStore::~InMemoryResultStore() {
+  absl::MutexLock lock(&mu_);
+  memory_->Refund(bytes_);
+}
+
+absl::Status InMemoryResultStore::Put(const std::string& query_id,
+                                      RowList rows) {
+  rows.shrink_to_fit();
+  const int64_t bytes =
+      static_cast<int64_t>(rows.capacity() * sizeof(uint32_t));
   auto shared = std::make_shared<const RowList>(std::move(rows));
   absl::MutexLock lock(&mu_);
-  Entry& entry = entries_[query_id];
-  if (entry.rows) bytes_ -= entry.rows->capacity() * sizeof(uint32_t);
-  bytes_ += shared->capacity() * sizeof(uint32_t);
-  entry.rows = std::move(shared);
-  entry.last_used_nanos = clock_->NowNanos();
-  while (static_cast<int>(entries_.size()) > max_results_ ||
-         (bytes_ > max_bytes_ && entries_.size() > 1)) {
-    EvictOldestLocked(query_id);
+  auto it = entries_.find(query_id);
+  if (it != entries_.end()) EraseLocked(it);  // a re-run replaces its rows
+  if (static_cast<int>(entries_.size()) >= max_results_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "holds ", entries_.size(), " results (max_results_held ",
+        max_results_, "); they are freed by Release or after the TTL"));
   }
+  if (!memory_->TryCharge(bytes)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "result memory full: ", memory_->used() >> 20, " of ",
+        memory_->limit() >> 20, " MiB (max_result_mb) held; a result of ",
+        bytes >> 10, " KiB does not fit"));
+  }
+  bytes_ += bytes;
+  entries_[query_id] = Entry{std::move(shared), bytes, clock_->NowNanos()};
+  return absl::OkStatus();
 }
 
 std::shared_ptr<const RowList> InMemoryResultStore::Get(
@@ -34,8 +52,7 @@ std::shared_ptr<const RowList> InMemoryResultStore::Get(
   if (it == entries_.end()) return nullptr;
   const int64_t now = clock_->NowNanos();
   if (now - it->second.last_used_nanos >= ttl_nanos_) {  // expired, unswept
-    bytes_ -= it->second.rows->capacity() * sizeof(uint32_t);
-    entries_.erase(it);
+    EraseLocked(it);
     return nullptr;
   }
   it->second.last_used_nanos = now;
@@ -46,8 +63,7 @@ bool InMemoryResultStore::Release(const std::string& query_id) {
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(query_id);
   if (it == entries_.end()) return false;
-  bytes_ -= it->second.rows->capacity() * sizeof(uint32_t);
-  entries_.erase(it);
+  EraseLocked(it);
   return true;
 }
 
@@ -56,29 +72,21 @@ int InMemoryResultStore::ExpireIdle() {
   absl::MutexLock lock(&mu_);
   int expired = 0;
   for (auto it = entries_.begin(); it != entries_.end();) {
+    auto next = std::next(it);
     if (now - it->second.last_used_nanos >= ttl_nanos_) {
-      bytes_ -= it->second.rows->capacity() * sizeof(uint32_t);
-      entries_.erase(it++);
+      EraseLocked(it);
       ++expired;
-    } else {
-      ++it;
     }
+    it = next;
   }
   return expired;
 }
 
-void InMemoryResultStore::EvictOldestLocked(const std::string& keep) {
-  auto oldest = entries_.end();
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->first == keep) continue;
-    if (oldest == entries_.end() ||
-        it->second.last_used_nanos < oldest->second.last_used_nanos) {
-      oldest = it;
-    }
-  }
-  if (oldest == entries_.end()) return;
-  bytes_ -= oldest->second.rows->capacity() * sizeof(uint32_t);
-  entries_.erase(oldest);
+void InMemoryResultStore::EraseLocked(
+    absl::flat_hash_map<std::string, Entry>::iterator it) {
+  bytes_ -= it->second.bytes;
+  memory_->Refund(it->second.bytes);
+  entries_.erase(it);
 }
 
 int64_t InMemoryResultStore::results_held() const {
@@ -89,36 +97,6 @@ int64_t InMemoryResultStore::results_held() const {
 int64_t InMemoryResultStore::bytes_held() const {
   absl::MutexLock lock(&mu_);
   return bytes_;
-}
-
-SeenQueries::SeenQueries(Clock* clock, int64_t ttl_nanos)
-    : clock_(clock), ttl_nanos_(ttl_nanos) {}
-
-bool SeenQueries::FirstSighting(const std::string& query_id) {
-  const int64_t now = clock_->NowNanos();
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = seen_.try_emplace(query_id, now);
-  if (inserted) return true;
-  if (now - it->second >= ttl_nanos_) {  // expired but not yet swept
-    it->second = now;
-    return true;
-  }
-  return false;
-}
-
-int SeenQueries::ExpireOld() {
-  const int64_t now = clock_->NowNanos();
-  absl::MutexLock lock(&mu_);
-  int expired = 0;
-  for (auto it = seen_.begin(); it != seen_.end();) {
-    if (now - it->second >= ttl_nanos_) {
-      seen_.erase(it++);
-      ++expired;
-    } else {
-      ++it;
-    }
-  }
-  return expired;
 }
 
 }  // namespace overlay

@@ -79,9 +79,18 @@ total=$(echo "$first" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.st
 pm=$(ip netns exec "$ns1" "$bin/overlay_client" --target "$portal" --json query PM2.5 5 35 | head -1 |
   /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_records"] == d["records_received"] and d["total_records"] > 0)')
 [ "$pm" = "True" ] || { echo "FAIL: PM2.5 query"; exit 1; }
-# A host2 node dies: its share is reported as failed, the rest still answers.
+# A host2 node dies: a strict query fails naming its share; with
+# --allow-partial the rest still answers, marked incomplete (exit 3).
 kill -TERM "${pids[5]}"; wait "${pids[5]}" || true
-partial=$(ip netns exec "$ns1" "$bin/overlay_client" --target "$portal" --json get_all | head -1 |
-  /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["shares"]), d["records_received"] == d["total_records"])')
-[ "$partial" = "5 True" ] || { echo "FAIL: after F stopped got '$partial'"; exit 1; }
+set +e
+strict=$(ip netns exec "$ns1" "$bin/overlay_client" --target "$portal" --timeout 10 get_all 2>&1)
+strict_code=$?
+out=$(ip netns exec "$ns1" "$bin/overlay_client" --target "$portal" --timeout 10 --json get_all --allow-partial)
+partial_code=$?
+set -e
+[ "$strict_code" = 1 ] && echo "$strict" | grep -q "F (2020-09-13..2020-09-24)" ||
+  { echo "FAIL: strict query after F stopped: exit $strict_code: $strict"; exit 1; }
+partial=$(echo "$out" | head -1 | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["shares"]), d["records_received"] == d["total_records"], d["complete"], [m["node_id"] for m in d["missing"]])')
+[ "$partial_code" = 3 ] && [ "$partial" = "5 True False ['F']" ] ||
+  { echo "FAIL: after F stopped got exit $partial_code '$partial'"; exit 1; }
 echo "1 passed, 0 failed"

@@ -19,50 +19,17 @@
 #include "glog/logging.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test/test_util/generated_data.h"
 #include "test/test_util/status_matchers.h"
 #include "test/test_util/test_overlay.h"
 
 namespace overlay {
 namespace {
 
-using ::overlay::testing::MakeTempDir;
-using ::overlay::testing::RemoveTree;
 using ::overlay::testing::TestOverlay;
 using ::testing::HasSubstr;
 
-// One generated data set and its direct-scan table for the whole suite.
-class GeneratedData {
- public:
-  static GeneratedData& Get() {
-    static GeneratedData* data = new GeneratedData();
-    return *data;
-  }
-  const std::string& root() const { return root_; }
-  const Table& table() const { return table_; }
-  ~GeneratedData() { RemoveTree(dir_); }
-
- private:
-  GeneratedData() {
-    dir_ = MakeTempDir("overlay-e2e-data");
-    root_ = dir_ + "/data";
-    GeneratorOptions options;
-    options.root = root_;
-    options.seed = 11;
-    options.sites = 120;
-    options.scale = 0.03;
-    options.skip_day_probability = 0.05;
-    auto generated = GenerateDataset(options);
-    CHECK(generated.ok()) << generated.status();
-    LoadOptions load;
-    load.root = root_;
-    auto loaded = LoadDataRoot(load);
-    CHECK(loaded.ok()) << loaded.status();
-    table_ = std::move(loaded->table);
-  }
-  std::string dir_;
-  std::string root_;
-  Table table_;
-};
+using ::overlay::testing::GeneratedData;
 
 struct PulledResult {
   v1::QueryResponse response;
@@ -129,13 +96,7 @@ absl::StatusOr<PulledResult> RunAndPull(v1::QueryService::Stub& stub,
 }
 
 std::vector<Record> DirectScan(const Filter& filter) {
-  const Table& table = GeneratedData::Get().table();
-  auto rows = ExecuteFilter(table, filter);
-  CHECK(rows.ok()) << rows.status();
-  std::vector<Record> records;
-  records.reserve(rows->size());
-  for (uint32_t row : *rows) records.push_back(table.GetRecord(row));
-  return records;
+  return GeneratedData::Get().DirectScan(filter);
 }
 
 // A random but valid query, drawn to hit every filter kind and chunking.
@@ -223,6 +184,7 @@ TEST_P(OverlayConfigTest, RandomQueriesEqualDirectScan) {
     ASSERT_OK_AND_ASSIGN(PulledResult pulled, RunAndPull(*portal, request));
     ASSERT_EQ(pulled.response.failures_size(), 0)
         << pulled.response.DebugString();
+    ASSERT_TRUE(pulled.response.complete()) << pulled.response.DebugString();
     ASSERT_EQ(pulled.response.total_records(),
               static_cast<int64_t>(expected.size()))
         << request.DebugString();
@@ -454,6 +416,72 @@ TEST(ErrorsTest, BadRequestsGetTheRightStatusAndTheNodeKeepsServing) {
   ASSERT_OK_AND_ASSIGN(Filter filter, FilterFromProto(request.filter(), 0));
   ASSERT_OK_AND_ASSIGN(PulledResult pulled, RunAndPull(*portal, request));
   EXPECT_EQ(pulled.records, DirectScan(filter));
+  ASSERT_OK(overlay.Stop());
+}
+
+// A real SIGSTOP'ed node: a strict query fails naming its share by the
+// client's deadline, a partial one answers everything else exactly, and
+// once the node runs again nothing is left held anywhere.
+TEST(FailureTest, StoppedNodeCostsOnlyItsShare) {
+  TestOverlay overlay;
+  ASSERT_OK(overlay.Start("configs/one_host.json", GeneratedData::Get().root()));
+  auto portal = overlay.PortalStub();
+  overlay.process("F").Signal(SIGSTOP);
+  v1::QueryRequest request;
+  request.mutable_filter()->add_parameters(v1::PM25);
+  request.set_chunk_size(100);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(1));
+    v1::QueryResponse response;
+    grpc::Status status = portal->Query(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("F (2020-09-13..2020-09-24)"));
+  }
+  request.set_allow_partial(true);
+  v1::QueryResponse response;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(1));
+    ASSERT_TRUE(portal->Query(&context, request, &response).ok());
+  }
+  EXPECT_FALSE(response.complete());
+  ASSERT_EQ(response.missing_size(), 1);
+  EXPECT_EQ(response.missing(0).node_id(), "F");
+  EXPECT_EQ(response.missing(0).reason(), v1::MissingShare::DEADLINE_EXCEEDED);
+  ASSERT_OK_AND_ASSIGN(Filter filter, FilterFromProto(request.filter(), 0));
+  std::vector<Record> expected;
+  const DataShare& f_share = *overlay.config().Find("F")->share;
+  for (Record& r : DirectScan(filter)) {
+    if (!f_share.Contains(r.utc / 86400)) expected.push_back(std::move(r));
+  }
+  EXPECT_EQ(response.total_records(), static_cast<int64_t>(expected.size()));
+  std::vector<Record> records;
+  for (int i = 0; i < response.total_chunks(); ++i) {
+    v1::ChunkRequest chunk_request;
+    chunk_request.set_query_id(response.query_id());
+    chunk_request.set_chunk_index(i);
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;
+    SetDeadline(context);
+    ASSERT_TRUE(portal->GetChunk(&context, chunk_request, &chunk).ok()) << i;
+    ASSERT_OK_AND_ASSIGN(std::vector<Record> part, DecodeChunk(chunk.records()));
+    for (Record& r : part) records.push_back(std::move(r));
+  }
+  EXPECT_EQ(records, expected);
+  overlay.process("F").Signal(SIGCONT);
+  {
+    v1::ReleaseRequest release;
+    release.set_query_id(response.query_id());
+    v1::ReleaseResponse released;
+    grpc::ClientContext context;
+    SetDeadline(context);
+    ASSERT_TRUE(portal->Release(&context, release, &released).ok());
+  }
+  ExpectResultGone(overlay, *portal, response.query_id(), 10);
   ASSERT_OK(overlay.Stop());
 }
 

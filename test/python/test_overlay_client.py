@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 from concurrent import futures
 
@@ -129,14 +130,33 @@ def encode_chunk(records):
     return chunk
 
 
+MISSING_SHARE = dict(node_id="F", share="2020-09-13..2020-09-24",
+                     reason="DEADLINE_EXCEEDED",
+                     message='no answer from "F" within 1000 ms')
+SLOW_QUERY_S = 0.6  # the "slow" client's Query and chunk 0 take this long
+WINDOW = 3          # the "window3" client's GetChunk barrier
+
+
 class FakeQueryService(pb_grpc.QueryServiceServicer):
     """Answers every query with `make_records(7)` in chunks of 3 (25 records
-    for client id "many"). Special client ids: "short" claims one record
-    more than it sends; "corrupt" sends a chunk 1 with a short column;
-    "expire" fails GetChunk with NOT_FOUND. Keys "nope" → NOT_FOUND."""
+    when the client id contains "many"), marked complete. Special client ids
+    (substrings, so they combine): "short" claims one record more than it
+    sends; "corrupt" sends a chunk 1 with a short column; "expire" fails
+    GetChunk with NOT_FOUND; "fail2" fails chunk 2 with NOT_FOUND;
+    "partial" answers incomplete, missing MISSING_SHARE; "oldnode" answers
+    complete=false and names nothing missing (a node older than the field);
+    "oddreason" names a missing share with a reason these stubs do not
+    know; "slow" takes SLOW_QUERY_S to answer Query and as long again for
+    chunk 0; "stall" holds GetChunk
+    of chunk 1 until the call ends (its deadline); "window3" holds the first
+    GetChunk calls until WINDOW of them are in the handler at once, and then
+    answers the lowest of them last. Keys "nope" -> NOT_FOUND. Records the
+    time remaining of every call's deadline and the most GetChunk calls in
+    the handler at once."""
 
     def __init__(self):
         self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
         self.inline = False  # honour inline_first_chunk
         self.reset()
 
@@ -148,31 +168,58 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
             self.shutdowns = 0
             self.results = {}
             self.next_id = 1
+            self.remaining = []  # (rpc, seconds left or None)
+            self.in_chunk = 0
+            self.max_in_chunk = 0
+            self.first_wave = []      # window3: indices held by the barrier
+            self.first_wave_done = 0  # window3: of them, answered
+            self.barrier_timed_out = False
+
+    def _note_deadline(self, rpc, context):
+        with self.lock:
+            self.remaining.append((rpc, context.time_remaining()))
 
     def Query(self, request, context):
+        self._note_deadline("Query", context)
         if "nope" in request.filter.site_keys:
             context.abort(grpc.StatusCode.NOT_FOUND, "no site 'nope'")
+        client = request.client_id
+        if "slow" in client:
+            time.sleep(SLOW_QUERY_S)
         with self.lock:
             self.queries.append(request)
             query_id = "q-%d" % self.next_id
             self.next_id += 1
-            records = make_records(25 if request.client_id == "many" else 7)
+            records = make_records(25 if "many" in client else 7)
             chunks = [encode_chunk(records[i:i + CHUNK_SIZE])
                       for i in range(0, len(records), CHUNK_SIZE)]
-            if request.client_id == "corrupt":
+            if "corrupt" in client:
                 del chunks[1].aqi[-1]
-            self.results[query_id] = (request.client_id, chunks)
+            self.results[query_id] = (client, chunks)
         response = pb.QueryResponse(
             query_id=query_id,
-            total_records=len(records) + (request.client_id == "short"),
+            total_records=len(records) + ("short" in client),
             total_chunks=len(chunks), chunk_size=CHUNK_SIZE,
-            expires_in_ms=300000)
+            expires_in_ms=300000, complete=True)
         response.shares.add(node_id="A", share="2020-08-10..2020-08-13",
                             records=4, first_chunk=0, chunks=2)
         response.shares.add(node_id="B", share="2020-08-14..2020-08-17",
                             records=len(records) - 4, first_chunk=1,
                             chunks=len(chunks) - 1)
         response.failures.add(node_id="E", code=14, message='down "E"')
+        if "partial" in client:
+            response.complete = False
+            response.missing.add(
+                node_id=MISSING_SHARE["node_id"],
+                share=MISSING_SHARE["share"],
+                reason=pb.MissingShare.Reason.Value(MISSING_SHARE["reason"]),
+                message=MISSING_SHARE["message"])
+        if "oldnode" in client:
+            response.complete = False
+        if "oddreason" in client:
+            response.complete = False
+            response.missing.add(node_id="G", share="2020-10-01..2020-10-02",
+                                 reason=7, message="")
         if self.inline and request.inline_first_chunk:
             response.first_chunk.CopyFrom(self._chunk(query_id, 0, chunks))
         return response
@@ -182,19 +229,56 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
             query_id=query_id, chunk_index=index, total_chunks=len(chunks),
             first_record=index * CHUNK_SIZE, records=chunks[index])
 
+    def _hold_first_wave(self, index):
+        """window3: wait until WINDOW calls are in the handler at once, then
+        let the lowest index answer after the others."""
+        with self.lock:
+            if len(self.first_wave) >= WINDOW:
+                return
+            self.first_wave.append(index)
+            if not self.changed.wait_for(
+                    lambda: len(self.first_wave) >= WINDOW, timeout=20):
+                self.barrier_timed_out = True
+                return
+            self.changed.notify_all()
+            if index == min(self.first_wave):
+                self.changed.wait_for(
+                    lambda: self.first_wave_done >= WINDOW - 1, timeout=5)
+            else:
+                self.first_wave_done += 1
+                self.changed.notify_all()
+
     def GetChunk(self, request, context):
+        self._note_deadline("GetChunk", context)
         with self.lock:
             self.chunk_calls.append((request.query_id, request.chunk_index))
             result = self.results.get(request.query_id)
-        if result is None or result[0] == "expire":
-            context.abort(grpc.StatusCode.NOT_FOUND,
-                          "no result '%s'" % request.query_id)
-        chunks = result[1]
-        if not 0 <= request.chunk_index < len(chunks):
-            context.abort(grpc.StatusCode.OUT_OF_RANGE, "bad chunk index")
-        return self._chunk(request.query_id, request.chunk_index, chunks)
+            self.in_chunk += 1
+            self.max_in_chunk = max(self.max_in_chunk, self.in_chunk)
+        try:
+            if result is None or "expire" in result[0]:
+                context.abort(grpc.StatusCode.NOT_FOUND,
+                              "no result '%s'" % request.query_id)
+            client, chunks = result
+            if not 0 <= request.chunk_index < len(chunks):
+                context.abort(grpc.StatusCode.OUT_OF_RANGE, "bad chunk index")
+            if "fail2" in client and request.chunk_index == 2:
+                context.abort(grpc.StatusCode.NOT_FOUND, "chunk 2 is gone")
+            if "slow" in client and request.chunk_index == 0:
+                time.sleep(SLOW_QUERY_S)
+            if "stall" in client and request.chunk_index == 1:
+                ended = threading.Event()
+                context.add_callback(ended.set)
+                ended.wait(30)
+            if "window3" in client:
+                self._hold_first_wave(request.chunk_index)
+            return self._chunk(request.query_id, request.chunk_index, chunks)
+        finally:
+            with self.lock:
+                self.in_chunk -= 1
 
     def Release(self, request, context):
+        self._note_deadline("Release", context)
         with self.lock:
             self.releases.append(request.query_id)
         return pb.ReleaseResponse(released=True)
@@ -250,7 +334,7 @@ class OverlayClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.service = FakeQueryService()
-        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         pb_grpc.add_QueryServiceServicer_to_server(cls.service, cls.server)
         health_pb2_grpc.add_HealthServicer_to_server(FakeHealth(), cls.server)
         cls.port = cls.server.add_insecure_port("127.0.0.1:0")
@@ -276,6 +360,14 @@ class OverlayClientTest(unittest.TestCase):
         return subprocess.run(command, capture_output=True, text=True,
                               env=env, timeout=120)
 
+    def clients(self):
+        """The clients to run a behaviour test with: the Python one, and the
+        C++ one when it is built."""
+        found = [None]
+        if os.access(CPP_CLIENT, os.X_OK):
+            found.append(CPP_CLIENT)
+        return found
+
     def ok(self, *args, **kwargs):
         result = self.run_client(*args, **kwargs)
         self.assertEqual(result.returncode, 0,
@@ -292,11 +384,12 @@ class OverlayClientTest(unittest.TestCase):
 
     # ---- queries ----
 
-    def check_json_records(self, out, count):
+    def check_json_records(self, out, count, partial=False):
         lines = out.splitlines()
         head = json.loads(lines[0])
         for key in ("query_id", "total_records", "total_chunks", "chunk_size",
-                    "shares", "failures", "records_received", "elapsed_ms"):
+                    "shares", "failures", "records_received", "elapsed_ms",
+                    "complete", "missing"):
             self.assertIn(key, head)
         self.assertEqual(head["total_records"], count)
         self.assertEqual(head["records_received"], count)
@@ -310,6 +403,13 @@ class OverlayClientTest(unittest.TestCase):
               "records": count - 4, "chunks": head["total_chunks"] - 1}])
         self.assertEqual(head["failures"],
                          [{"node_id": "E", "code": 14, "message": 'down "E"'}])
+        self.assertIs(head["complete"], not partial)
+        self.assertEqual(head["missing"], [MISSING_SHARE] if partial else [])
+        # The header's keys in the documented order (both clients).
+        self.assertEqual(list(head), [
+            "query_id", "total_records", "total_chunks", "chunk_size",
+            "records_received", "elapsed_ms", "shares", "failures",
+            "complete", "missing"])
         expected = make_records(count)
         self.assertEqual(len(lines), 1 + count)
         for line, want in zip(lines[1:], expected):
@@ -435,6 +535,212 @@ class OverlayClientTest(unittest.TestCase):
         out = self.ok("--json", "--records", "get_all", "--client-id", "many")
         self.check_json_records(out, 25)
 
+
+    # ---- complete / partial answers ----
+
+    def test_allow_partial_and_no_cache_words_are_sent(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                self.ok("--json", "get_all", "--allow-partial", "--no-cache",
+                        client=client)
+                self.ok("--json", "query", "PM2.5", client=client)
+                with_words, without = self.service.queries
+                self.assertTrue(with_words.allow_partial)
+                self.assertTrue(with_words.fresh)
+                self.assertFalse(without.allow_partial)
+                self.assertFalse(without.fresh)
+
+    def test_incomplete_answer_with_allow_partial_exits_3(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                result = self.run_client(
+                    "--json", "--records", "get_all", "--client-id",
+                    "partial", "--allow-partial", client=client)
+                self.assertEqual(result.returncode, 3, result.stderr)
+                self.assertEqual(result.stderr, "")
+                head = self.check_json_records(result.stdout, 7,
+                                               partial=True)
+                self.assertFalse(head["complete"])
+                self.assertEqual(self.service.releases, [head["query_id"]])
+
+                result = self.run_client("get_all", "--client-id", "partial",
+                                         "--allow-partial", client=client)
+                self.assertEqual(result.returncode, 3, result.stderr)
+                lines = result.stdout.splitlines()
+                self.assertEqual(lines[3], '  FAILED E: code 14: down "E"')
+                self.assertEqual(
+                    lines[4],
+                    "  MISSING F 2020-09-13..2020-09-24: DEADLINE_EXCEEDED: "
+                    'no answer from "F" within 1000 ms')
+                self.assertRegex(lines[-2],
+                                 r"^received 7 records in \d+\.\d ms$")
+                self.assertEqual(
+                    lines[-1],
+                    "INCOMPLETE: 1 of 3 shares missing: "
+                    "F 2020-09-13..2020-09-24 (DEADLINE_EXCEEDED)")
+
+    def test_complete_answer_says_nothing_about_missing(self):
+        out = self.ok("get_all", "--allow-partial")
+        self.assertNotIn("MISSING", out)
+        self.assertNotIn("INCOMPLETE", out)
+
+    def test_incomplete_answer_without_allow_partial_exits_1(self):
+        for client in self.clients():
+            for client_id, text in (
+                    ("partial", "1 of 3 shares missing: "
+                                "F 2020-09-13..2020-09-24 (DEADLINE_EXCEEDED)"),
+                    ("oldnode", "0 of 2 shares missing")):
+                with self.subTest(client=client or "python", id=client_id):
+                    self.service.reset()
+                    result = self.run_client("--json", "get_all",
+                                             "--client-id", client_id,
+                                             client=client)
+                    self.assertEqual(result.returncode, 1)
+                    self.assertEqual(result.stdout, "")
+                    self.assertEqual(
+                        result.stderr,
+                        "error: incomplete answer (%s); pass --allow-partial "
+                        "to accept it\n" % text)
+                    # Nothing pulled, and the result is released.
+                    self.assertEqual(self.service.chunk_calls, [])
+                    self.assertEqual(self.service.releases, ["q-1"])
+
+    def test_unknown_reason_prints_its_number(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                result = self.run_client("--json", "get_all", "--client-id",
+                                         "oddreason", "--allow-partial",
+                                         client=client)
+                self.assertEqual(result.returncode, 3, result.stderr)
+                head = json.loads(result.stdout.splitlines()[0])
+                self.assertEqual(head["missing"], [
+                    {"node_id": "G", "share": "2020-10-01..2020-10-02",
+                     "reason": "7", "message": ""}])
+
+    # ---- deadlines ----
+
+    def test_timeout_is_sent_with_every_call(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                self.ok("--timeout", "20", "--json", "get_all", client=client)
+                remaining = self.service.remaining
+                self.assertEqual([rpc for rpc, _ in remaining],
+                                 ["Query"] + ["GetChunk"] * 3 + ["Release"])
+                for rpc, left in remaining:
+                    # Loose bound: gRPC's server clock may lag a little.
+                    self.assertIsNotNone(left, rpc)
+                    self.assertLess(left, 21, rpc)
+
+    def test_timeout_is_one_deadline_for_the_whole_query(self):
+        # Query and the first GetChunk of "slow" each take SLOW_QUERY_S,
+        # less than the timeout: a deadline per RPC would let the query
+        # through, one deadline for the whole query cannot.
+        self.assertLess(SLOW_QUERY_S, 1.0)
+        self.assertGreater(2 * SLOW_QUERY_S, 1.0)
+        for client in self.clients():
+            for parallel in ("1", "2"):
+                with self.subTest(client=client or "python",
+                                  parallel=parallel):
+                    self.service.reset()
+                    result = self.run_client(
+                        "--timeout", "1", "--parallel", parallel, "--json",
+                        "get_all", "--client-id", "slow", client=client)
+                    self.assertEqual(result.returncode, 1, result.stdout)
+                    self.assertTrue(
+                        result.stderr.startswith("error: DEADLINE_EXCEEDED"),
+                        result.stderr)
+                    self.assertEqual(result.stdout, "")
+                    self.assertEqual(len(self.service.queries), 1)
+
+    def test_timeout_expires_while_pulling(self):
+        for client in self.clients():
+            for parallel in ("1", "3"):
+                with self.subTest(client=client or "python",
+                                  parallel=parallel):
+                    self.service.reset()
+                    result = self.run_client(
+                        "--timeout", "1", "--parallel", parallel, "--json",
+                        "get_all", "--client-id", "stall", client=client)
+                    self.assertEqual(result.returncode, 1, result.stdout)
+                    self.assertTrue(
+                        result.stderr.startswith("error: DEADLINE_EXCEEDED"),
+                        result.stderr)
+                    self.assertEqual(result.stdout, "")
+
+    def test_timeout_and_parallel_may_follow_the_command(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                out = self.ok("get_all", "--client-id", "many-window3",
+                              "--timeout=30", "--parallel", "3", "--json",
+                              "--records", client=client)
+                self.check_json_records(out, 25)
+                self.assertEqual(self.service.max_in_chunk, WINDOW)
+
+    # ---- parallel chunk pulls ----
+
+    def test_parallel_pulls_a_window_and_prints_in_order(self):
+        for client in self.clients():
+            for inline in (False, True):
+                with self.subTest(client=client or "python", inline=inline):
+                    self.service.reset()
+                    self.service.inline = inline
+                    out = self.ok("--parallel", str(WINDOW), "--json",
+                                  "--records", "get_all", "--client-id",
+                                  "many-window3", client=client)
+                    self.check_json_records(out, 25)
+                    self.assertFalse(self.service.barrier_timed_out)
+                    # WINDOW calls in flight at once, never more.
+                    self.assertEqual(self.service.max_in_chunk, WINDOW)
+                    first = 1 if inline else 0
+                    self.assertEqual(
+                        sorted(i for _, i in self.service.chunk_calls),
+                        list(range(first, 9)))
+                    # The lowest chunk of the first wave was answered last,
+                    # yet the readable output is the sequential one.
+                    self.service.reset()
+                    readable = self.ok("--parallel", str(WINDOW), "--records",
+                                       "get_all", "--client-id",
+                                       "many-window3", client=client)
+                    self.service.reset()
+                    sequential = self.ok("--records", "get_all",
+                                         "--client-id", "many",
+                                         client=client)
+                    self.assertEqual(self.strip_timing(readable),
+                                     self.strip_timing(sequential))
+
+    def test_parallel_one_is_sequential(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                self.ok("--json", "get_all", "--client-id", "many",
+                        client=client)
+                self.assertEqual(self.service.max_in_chunk, 1)
+                self.assertEqual([i for _, i in self.service.chunk_calls],
+                                 list(range(9)))
+
+    def test_parallel_chunk_error_comes_in_order(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                outputs = []
+                for parallel in ("1", "4"):
+                    self.service.reset()
+                    result = self.run_client(
+                        "--parallel", parallel, "--records", "get_all",
+                        "--client-id", "many-fail2", client=client)
+                    self.assertEqual(result.returncode, 1)
+                    self.assertEqual(result.stderr,
+                                     "error: NOT_FOUND: chunk 2 is gone\n")
+                    # Released although the pull failed.
+                    self.assertEqual(self.service.releases, ["q-1"])
+                    outputs.append(self.strip_timing(result.stdout))
+                # Chunks 0 and 1 printed, then the error: the same either way.
+                self.assertEqual(outputs[0], outputs[1])
+                self.assertEqual(len(outputs[0].splitlines()), 4 + 1 + 6)
+
     # ---- errors ----
 
     def test_not_found_exits_1(self):
@@ -491,15 +797,29 @@ class OverlayClientTest(unittest.TestCase):
             ["get_all", "--limit", "1_0"],
             ["--timeout"],
             ["--timeout", "x", "get_all"],
+            ["--timeout", "0", "get_all"],
+            ["--timeout", "-1", "get_all"],
+            ["--timeout", "inf", "get_all"],
+            ["--timeout=", "get_all"],
+            ["get_all", "--timeout"],
+            ["get_all", "--timeout", "nan"],
+            ["--parallel", "0", "get_all"],
+            ["--parallel", "65", "get_all"],
+            ["--parallel", "2.5", "get_all"],
+            ["--parallel=x", "get_all"],
+            ["get_all", "--parallel"],
+            ["get_all", "--allow-partial=true"],
+            ["query", "--no-cache=1"],
             ["metrics", "--all"],  # needs --config
             ["processes"],         # needs --config
         ]
-        for args in cases:
-            with self.subTest(args=args):
-                result = self.run_client(*args)
-                self.assertEqual(result.returncode, 2, result.stderr)
-                self.assertEqual(result.stdout, "")
-                self.assertNotEqual(result.stderr, "")
+        for client in self.clients():
+            for args in cases:
+                with self.subTest(client=client or "python", args=args):
+                    result = self.run_client(*args, client=client)
+                    self.assertEqual(result.returncode, 2, result.stderr)
+                    self.assertEqual(result.stdout, "")
+                    self.assertNotEqual(result.stderr, "")
         self.assertEqual(self.service.queries, [])
         result = self.run_client("query", "--min", "abc")
         self.assertIn("--min: not a number: 'abc'", result.stderr)
@@ -592,20 +912,28 @@ class OverlayClientTest(unittest.TestCase):
 
     # ---- parity with the C++ client ----
 
+    @staticmethod
+    def strip_timing(text):
+        """Query ids and elapsed times differ between runs; the rest must
+        match byte for byte."""
+        text = re.sub(r'"query_id":"q-\d+"', "", text)
+        text = re.sub(r'"elapsed_ms":[^,]*,', "", text)
+        text = re.sub(r"(?m)^query q-\d+:", "query:", text)
+        return re.sub(r"(?m)^received (\d+) records in .*$", r"\1", text)
+
     @unittest.skipUnless(os.access(CPP_CLIENT, os.X_OK),
                          "C++ overlay_client not built")
     def test_same_output_as_cpp_client(self):
-        def strip_timing(text):
-            # Query ids and elapsed times differ between runs; the rest must
-            # match byte for byte.
-            text = re.sub(r'"query_id":"q-\d+"', "", text)
-            text = re.sub(r'"elapsed_ms":[^,]*,', "", text)
-            text = re.sub(r"(?m)^query q-\d+:", "query:", text)
-            return re.sub(r"(?m)^received (\d+) records in .*$", r"\1", text)
-
+        strip_timing = self.strip_timing
         for args in (["--json", "--records", "query", "PM2.5", "5", "35"],
                      ["--json", "get_all", "--client-id", "many"],
                      ["--records", "get_all", "--client-id", "many"],
+                     ["--parallel", "4", "--json", "--records", "get_all",
+                      "--client-id", "many"],
+                     ["--json", "--records", "get_all", "--client-id",
+                      "partial", "--allow-partial"],
+                     ["get_all", "--client-id", "partial", "--allow-partial"],
+                     ["get_all", "--client-id", "partial"],
                      ["get_by_prefix", "C"],
                      ["metrics"], ["--json", "metrics"], ["shutdown"]):
             for inline in (False, True):

@@ -63,12 +63,49 @@ struct WorkloadSummary {
   std::string words;
 };
 
+// One client of the run (every run has at least one): what it was told to
+// do and what it got, counted like the run's totals.
+struct ClientReport {
+  std::string name;       // "default" for a run without --client
+  std::string client_id;  // sent as QueryRequest.client_id; "": the words'
+  std::string mode;       // "closed" or "open"
+  std::vector<WorkloadSummary> workload;
+  std::string workload_text;
+  int64_t planned = -1;
+  int concurrency = 0;
+  double rate = 0;
+  double duration_s = 0;
+  int64_t deadline_ms = 0;
+  int channels = 0;
+  int parallel = 1;
+
+  int64_t requests = 0;  // == ok + errors
+  int64_t ok = 0;
+  int64_t errors = 0;
+  int64_t partial = 0;
+  int64_t release_failures = 0;
+  double success_rate = 0;  // ok / requests; 0 without requests
+  double wall_s = 0;        // the run's start to this client's last completion
+  double qps = 0;           // ok / wall_s
+  double attempted_qps = 0;
+
+  LatencySummary latency;        // successes only
+  LatencySummary error_latency;  // failures only
+  LatencySummary query;
+  LatencySummary chunk;
+  LatencySummary release;
+  LatencySummary start_lag;       // open loop
+  LatencySummary retry_pushback;  // failures' grpc-retry-pushback-ms hints
+  std::map<std::string, int64_t> errors_by_code;
+  std::map<std::string, int64_t> errors_by_message;
+};
+
 struct BenchResult {
   // What ran.
   std::string started_at;  // UTC, "2026-05-01T12:00:00Z"
   std::string target;
   std::string rpc;   // "query" or "metrics"
-  std::string mode;  // "closed" or "open"
+  std::string mode;  // "closed" or "open"; "mixed" for clients of both
   std::vector<WorkloadSummary> workload;
   std::string workload_text;  // one line, for titles
   bool fetch_chunks = true;
@@ -80,12 +117,13 @@ struct BenchResult {
   int64_t deadline_ms = 0;
   int channels = 0;
   int cq_threads = 0;
+  int parallel = 1;
 
-  // Outcome of the measured phase.
+  // Outcome of the measured phase (summed over the clients).
   int64_t requests = 0;  // issued (== ok + errors)
   int64_t ok = 0;
   int64_t errors = 0;
-  int64_t partial = 0;  // ok queries with a node failure (in ok)
+  int64_t partial = 0;  // ok queries answered complete == false (in ok)
   int64_t release_failures = 0;
   double wall_s = 0;
   double qps = 0;            // ok / wall_s
@@ -97,6 +135,7 @@ struct BenchResult {
   LatencySummary chunk;              // GetChunk RPCs that returned OK
   LatencySummary release;            // Release RPCs that returned OK
   LatencySummary start_lag;          // open loop: started minus scheduled
+  LatencySummary retry_pushback;     // failures' grpc-retry-pushback-ms
   LatencyRecorder latency_recorder;  // successes, for re-binning
 
   int64_t records_total = 0;  // over ok requests
@@ -114,6 +153,9 @@ struct BenchResult {
   std::vector<NodeReport> nodes;
   double server_cpu_s = 0;         // sum of cpu_s_used over reachable nodes
   double ok_per_server_cpu_s = 0;  // ok / server_cpu_s; 0 if unknown
+
+  std::vector<ClientReport> clients;  // one per client, in --client order
+  bool explicit_clients = false;      // the clients came from --client
 };
 
 }  // namespace overlay::bench

@@ -69,14 +69,17 @@ class LoadDriver::Phase final : public RequestListener {
     due_ = spec.rate > 0 ? 0 : total_;
   }
 
-  // Starts the clock; call once, before any request.
+  // Starts the clock (at spec.t0_ns if given); call once, before any
+  // request.
   void Begin() {
-    t0_ns_ = RequestCall::NowNanos();
+    t0_ns_ = spec_.t0_ns > 0 ? spec_.t0_ns : RequestCall::NowNanos();
     for (size_t i = 0; i < setups_.size(); ++i) {
       CallSetup& setup = setups_[i];
       setup.rpc = driver_->options_.rpc;
       setup.fetch_chunks = driver_->options_.fetch_chunks;
+      setup.parallel = driver_->options_.parallel;
       setup.deadline_ms = driver_->options_.deadline_ms;
+      setup.client_id = driver_->options_.client_id;
       setup.open_loop = spec_.rate > 0;
       setup.t0_ns = t0_ns_;
       setup.stats = spec_.record ? &stats_[i] : nullptr;

@@ -1,9 +1,10 @@
 // Copyright 2026 The overlay Authors.
 //
-// LoadDriver: the asynchronous load generator. Owns `channels` gRPC
-// channels to one target (each its own TCP connection) and `cq_threads`
-// completion queues, each drained by one thread it owns. A phase issues
-// requests (RequestCall state machines) either in a closed loop (keep
+// LoadDriver: the asynchronous load generator of one client. Owns `channels`
+// gRPC channels to one target (each its own TCP connection) and `cq_threads`
+// completion queues, each drained by one thread it owns; a multi-client run
+// has one driver per client, their phases sharing one start time. A phase
+// issues requests (RequestCall state machines) either in a closed loop (keep
 // `concurrency` requests in flight; a completion starts the next one on the
 // same queue) or in an open loop (request i is due at t0 + i/rate; it starts
 // when due and a slot under the concurrency cap is free, and its latency is
@@ -40,6 +41,8 @@ namespace overlay::bench {
 
 struct PhaseSpec {
   int64_t requests = 0;   // to issue; -1: until duration_s
+  int64_t t0_ns = 0;      // steady-clock start of the timetable (several
+                          // drivers share one); 0: when RunPhase starts
   double duration_s = 0;  // > 0: closed loop stops issuing after this
   double rate = 0;        // > 0: open loop at this many requests/s
   int concurrency = 1;    // in flight (closed) or cap (open)

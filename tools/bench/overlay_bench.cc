@@ -12,7 +12,14 @@
 //       --json results/run.json --svg results/run.svg
 //   overlay_bench --target 127.0.0.1:60051 --rpc metrics --duration 10
 //       --concurrency 256
+//   overlay_bench --config configs/one_host.json --duration 20
+//       --query "get_by_key 060371103"
+//       --client heavy:rate=3000 --client light:rate=100
 //
+// --client (repeatable) makes a multi-client run: each client has its own
+// client id (sent as QueryRequest.client_id), channels, completion queues
+// and timetable, and is reported on its own (terminal and JSON "clients").
+// --parallel N keeps up to N GetChunk calls of a request in flight.
 // Flags may be spelled with '-' or '_' (--no-chunks == --no_chunks).
 // Exit codes: 0 the run completed and some request succeeded; 1 the run
 // could not be done or every request failed; 2 bad arguments.
@@ -27,6 +34,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
@@ -66,6 +74,18 @@ ABSL_FLAG(std::string, query_file, "",
           "weighted query mix: lines 'WEIGHT WORDS...', '#' comments");
 ABSL_FLAG(bool, no_chunks, false,
           "time Query alone: no GetChunk (Release is still sent)");
+ABSL_FLAG(int32_t, parallel, 1,
+          "GetChunk calls of one request in flight at once (1..64); chunk 0 "
+          "may come inline with the Query answer");
+ABSL_FLAG(std::string, client, "",
+          "repeatable: one client of a multi-client run, "
+          "NAME[:KEY=VALUE,...]; NAME is its client id. KEYs: rate=R (open "
+          "loop), concurrency=N (closed loop; with rate, the cap), "
+          "duration=S, requests=N, channels=N, parallel=N, deadline=MS, and "
+          "last (they take the rest, commas included) query=WORDS or "
+          "query_file=F. Unset keys take the flags' values; e.g. --client "
+          "heavy:rate=3000 --client 'light:rate=100,query=get_by_key "
+          "060371103'");
 ABSL_FLAG(std::string, rpc, "query",
           "query: Query + GetChunk... + Release; metrics: one trivial "
           "GetMetrics; health: one grpc.health.v1 Check (the cheapest call, "
@@ -120,6 +140,32 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv,
   return absl::OkStatus();
 }
 
+// Takes every --client VALUE / --client=VALUE out of `args` (absl keeps only
+// the last of a repeated flag); the rest is left for absl to parse.
+std::vector<std::string> TakeClientFlags(std::vector<char*>& args) {
+  std::vector<std::string> clients;
+  std::vector<char*> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view arg = args[i];
+    if (i > 0 && arg == "--") {  // positional from here on
+      rest.insert(rest.end(), args.begin() + static_cast<ptrdiff_t>(i),
+                  args.end());
+      break;
+    }
+    if (i > 0 && (arg == "--client" || arg == "-client") &&
+        i + 1 < args.size()) {
+      clients.emplace_back(args[++i]);
+    } else if (i > 0 && (absl::StartsWith(arg, "--client=") ||
+                         absl::StartsWith(arg, "-client="))) {
+      clients.emplace_back(arg.substr(arg.find('=') + 1));
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  args = std::move(rest);
+  return clients;
+}
+
 int BadArguments(absl::string_view message) {
   std::cerr << "overlay_bench: " << message
             << "\n(overlay_bench --help lists the flags)\n";
@@ -137,12 +183,14 @@ int Main(int argc, char** argv) {
       absl::StrCat("load tool of the overlay.\n\nusage: overlay_bench "
                    "[--config F | --target host:port] [--requests N] "
                    "[--concurrency C] [--duration S] [--rate R] [--query "
-                   "\"WORDS\" | --query-file F] [--no-chunks] [--rpc "
+                   "\"WORDS\" | --query-file F] [--no-chunks] [--parallel N] "
+                   "[--client NAME:KEY=VALUE,...]... [--rpc "
                    "query|metrics|health] [--json F] [--svg F]\n\nFlags may be "
                    "spelled with '-' or '_' (--no-chunks, --no_chunks).\n"
                    "Latency percentiles are of successful requests only.\n"
                    "\nquery words:\n",
                    QueryWordsUsage()));
+  const std::vector<std::string> client_flags = TakeClientFlags(args);
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (positional.size() > 1) {
@@ -160,10 +208,18 @@ int Main(int argc, char** argv) {
   options.rate = absl::GetFlag(FLAGS_rate);
   const int32_t concurrency = absl::GetFlag(FLAGS_concurrency);
   options.concurrency =
-      concurrency >= 0 ? concurrency : (options.rate > 0 ? 1000 : 10);
+      concurrency >= 0
+          ? concurrency
+          : (options.rate > 0 ? kDefaultOpenLoopCap : kDefaultConcurrency);
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.deadline_ms = absl::GetFlag(FLAGS_deadline);
   options.fetch_chunks = !absl::GetFlag(FLAGS_no_chunks);
+  options.parallel = absl::GetFlag(FLAGS_parallel);
+  for (const std::string& text : client_flags) {
+    absl::StatusOr<ClientSpec> spec = ParseClientSpec(text);
+    if (!spec.ok()) return BadArguments(spec.status().message());
+    options.clients.push_back(*std::move(spec));
+  }
   options.channels = absl::GetFlag(FLAGS_channels);
   options.cq_threads = absl::GetFlag(FLAGS_cq_threads);
   options.seed = absl::GetFlag(FLAGS_seed);

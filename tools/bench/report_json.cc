@@ -163,6 +163,63 @@ std::string Node(const NodeReport& node) {
       .Block(6);
 }
 
+std::string WorkloadArray(const std::vector<WorkloadSummary>& entries,
+                          int indent) {
+  std::vector<std::string> workload;
+  for (const WorkloadSummary& entry : entries) {
+    workload.push_back(Object()
+                           .Add("weight", Num(entry.weight))
+                           .Add("words", Str(entry.words))
+                           .Inline());
+  }
+  return BlockArray(workload, indent);
+}
+
+std::string OpenLoop(const std::string& mode, int64_t planned,
+                     const LatencySummary& start_lag) {
+  if (mode != "open") return "null";
+  return Object()
+      .Add("scheduled", Int(planned))
+      .Add("start_lag_ms", Latency(start_lag))
+      .Inline();
+}
+
+std::string Client(const ClientReport& c) {
+  return Object()
+      .Add("name", Str(c.name))
+      .Add("client_id", Str(c.client_id))
+      .Add("mode", Str(c.mode))
+      .Add("workload", WorkloadArray(c.workload, 8))
+      .Add("planned", Int(c.planned))
+      .Add("concurrency", Int(c.concurrency))
+      .Add("rate", Num(c.rate))
+      .Add("duration_s", Num(c.duration_s))
+      .Add("deadline_ms", Int(c.deadline_ms))
+      .Add("channels", Int(c.channels))
+      .Add("parallel", Int(c.parallel))
+      .Add("requests", Int(c.requests))
+      .Add("ok", Int(c.ok))
+      .Add("errors", Int(c.errors))
+      .Add("partial", Int(c.partial))
+      .Add("release_failures", Int(c.release_failures))
+      .Add("success_rate", Num(c.success_rate))
+      .Add("wall_s", Num(c.wall_s))
+      .Add("qps", Num(c.qps))
+      .Add("attempted_qps", Num(c.attempted_qps))
+      .Add("latency_ms", Latency(c.latency, "successes"))
+      .Add("error_latency_ms", Latency(c.error_latency, "failures"))
+      .Add("latency_split_ms", Object()
+                                   .Add("query", Latency(c.query))
+                                   .Add("chunk", Latency(c.chunk))
+                                   .Add("release", Latency(c.release))
+                                   .Inline())
+      .Add("open_loop", OpenLoop(c.mode, c.planned, c.start_lag))
+      .Add("retry_pushback_ms", Latency(c.retry_pushback))
+      .Add("errors_by_code", Counts(c.errors_by_code, 8))
+      .Add("errors_by_message", Counts(c.errors_by_message, 8))
+      .Block(6);
+}
+
 double PerOk(const BenchResult& r, double total) {
   return r.ok > 0 ? total / static_cast<double>(r.ok) : 0;
 }
@@ -170,20 +227,17 @@ double PerOk(const BenchResult& r, double total) {
 }  // namespace
 
 std::string RenderJsonReport(const BenchResult& r) {
-  std::vector<std::string> workload;
-  for (const WorkloadSummary& entry : r.workload) {
-    workload.push_back(Object()
-                           .Add("weight", Num(entry.weight))
-                           .Add("words", Str(entry.words))
-                           .Inline());
+  // A "mixed" run has open-loop clients too: the start lag is theirs, and
+  // so is the schedule.
+  int64_t scheduled = r.planned;
+  if (r.mode == "mixed") {
+    scheduled = 0;
+    for (const ClientReport& client : r.clients) {
+      if (client.mode == "open") scheduled += client.planned;
+    }
   }
-  std::string open_loop = "null";
-  if (r.mode == "open") {
-    open_loop = Object()
-                    .Add("scheduled", Int(r.planned))
-                    .Add("start_lag_ms", Latency(r.start_lag))
-                    .Inline();
-  }
+  const std::string open_loop =
+      OpenLoop(r.mode == "mixed" ? "open" : r.mode, scheduled, r.start_lag);
   Object per_query;
   per_query.Add("records_avg", Num(PerOk(r, r.records_total)))
       .Add("records_min", Int(r.records_min))
@@ -226,6 +280,9 @@ std::string RenderJsonReport(const BenchResult& r) {
   }
   std::vector<std::string> nodes;
   for (const NodeReport& node : r.nodes) nodes.push_back(Node(node));
+  std::vector<std::string> clients;
+  for (const ClientReport& client : r.clients)
+    clients.push_back(Client(client));
 
   Object top;
   top.Add("schema", Str(kJsonSchemaVersion))
@@ -233,7 +290,7 @@ std::string RenderJsonReport(const BenchResult& r) {
       .Add("target", Str(r.target))
       .Add("rpc", Str(r.rpc))
       .Add("mode", Str(r.mode))
-      .Add("workload", BlockArray(workload, 4))
+      .Add("workload", WorkloadArray(r.workload, 4))
       .Add("fetch_chunks", Bool(r.fetch_chunks))
       .Add("planned", Int(r.planned))
       .Add("requests", Int(r.requests))
@@ -244,6 +301,7 @@ std::string RenderJsonReport(const BenchResult& r) {
       .Add("deadline_ms", Int(r.deadline_ms))
       .Add("channels", Int(r.channels))
       .Add("cq_threads", Int(r.cq_threads))
+      .Add("parallel", Int(r.parallel))
       .Add("ok", Int(r.ok))
       .Add("errors", Int(r.errors))
       .Add("partial", Int(r.partial))
@@ -259,6 +317,7 @@ std::string RenderJsonReport(const BenchResult& r) {
                                    .Add("release", Latency(r.release))
                                    .Block(4))
       .Add("open_loop", open_loop)
+      .Add("retry_pushback_ms", Latency(r.retry_pushback))
       .Add("per_query", per_query.Inline())
       .Add("histogram", histogram.Block(4))
       .Add("timeline", BlockArray(timeline, 4))
@@ -276,7 +335,8 @@ std::string RenderJsonReport(const BenchResult& r) {
                          .Add("cores_busy",
                               Num(r.wall_s > 0 ? r.server_cpu_s / r.wall_s : 0))
                          .Inline())
-      .Add("nodes", BlockArray(nodes, 4));
+      .Add("nodes", BlockArray(nodes, 4))
+      .Add("clients", BlockArray(clients, 4));
   return top.Block(2) + "\n";
 }
 

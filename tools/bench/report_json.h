@@ -14,9 +14,12 @@
 //   "started_at": "2026-05-01T12:00:00Z",  UTC start of the run
 //   "target": "127.0.0.1:60051",           node the requests went to
 //   "rpc": "query" | "metrics",            what one request is
-//   "mode": "closed" | "open",             open: --rate timetable
+//   "mode": "closed" | "open" | "mixed",   open: --rate timetable; mixed:
+//                                          --client of both kinds
 //   "workload": [{"weight": 1, "words": "query --param PM2.5"}],
-//                                          [] for rpc "metrics"
+//                                          [] for rpc "metrics"; with
+//                                          several clients, every distinct
+//                                          entry of theirs
 //   "fetch_chunks": true,                  false with --no-chunks
 //   "planned": 200,                        requests planned; -1: by time
 //   "requests": 200,                       issued in the measured phase;
@@ -27,8 +30,16 @@
 //   "warmup": 0,                           unrecorded requests run first
 //   "deadline_ms": 30000,                  per RPC; 0: none
 //   "channels": 4, "cq_threads": 2,
+//   "parallel": 1,                         GetChunk in flight a request
+//                 (with several clients, planned, concurrency, rate,
+//                 channels and cq_threads sum the clients'; duration_s is
+//                 their longest; every count and latency is over all of
+//                 them)
 //   "ok": 198, "errors": 2,
-//   "partial": 0,             ok queries whose answer listed node failures
+//   "partial": 0,             ok queries whose QueryResponse had complete ==
+//                             false (before this field was "listed node
+//                             failures"; a node older than `complete`
+//                             makes every ok query partial)
 //   "release_failures": 0,    failed Release RPCs (not counted in errors)
 //   "wall_s": 1.234,          first request issued to last completion
 //   "qps": 160.5,             ok / wall_s
@@ -44,6 +55,9 @@
 //                             counts every GetChunk call
 //   "open_loop": null | {"scheduled": 500, "start_lag_ms": {same keys}},
 //                             start_lag: actual start minus scheduled start
+//   "retry_pushback_ms": {same keys as latency_ms, no "includes"},
+//                             the grpc-retry-pushback-ms trailing metadata of
+//                             failures that carried one; count 0 if none
 //   "per_query": {"records_avg", "records_min", "records_max",
 //       "records_total", "bytes_avg", "bytes_total", "chunks_avg",
 //       "chunks_total"},      over ok requests; records received by GetChunk
@@ -77,6 +91,24 @@
 //                             one per node of --config, GetMetrics scraped
 //                             before, every second during, and after; t_s
 //                             relative to the run's start
+//   "clients": [{"name": "heavy", "client_id": "heavy", "mode": "open",
+//       "workload": [..], "planned", "concurrency", "rate", "duration_s",
+//       "deadline_ms", "channels", "parallel", "requests", "ok", "errors",
+//       "partial", "release_failures", "success_rate", "wall_s", "qps",
+//       "attempted_qps", "latency_ms": {..}, "error_latency_ms": {..},
+//       "latency_split_ms": {..}, "open_loop": null | {..},
+//       "retry_pushback_ms": {..}, "errors_by_code": {..},
+//       "errors_by_message": {..}}]
+//                             one per --client in order (a run without
+//                             --client has one, "default", client_id "":
+//                             the query words'); each with the meaning of
+//                             the top-level field of the same name, for
+//                             that client alone; success_rate = ok /
+//                             requests (0 without requests); wall_s from
+//                             the run's start to the client's last
+//                             completion. The clients' requests, ok,
+//                             errors, partial and release_failures sum to
+//                             the top-level ones
 // }
 
 #ifndef OVERLAY_TOOLS_BENCH_REPORT_JSON_H_

@@ -373,11 +373,16 @@ std::string RenderSvgReport(const BenchResult& r) {
               absl::StrCat(kFont,
                            " font-size=\"18\" font-weight=\"bold\" "
                            "text-anchor=\"middle\""));
-  const std::string load =
+  std::string load =
       r.mode == "open"
           ? absl::StrFormat("open loop %.4g req/s (cap %d in flight)", r.rate,
                             r.concurrency)
+      : r.mode == "mixed"
+          ? absl::StrFormat("open loop %.4g req/s + closed loop", r.rate)
           : absl::StrFormat("closed loop, %d in flight", r.concurrency);
+  if (r.explicit_clients) {
+    absl::StrAppend(&load, ", ", r.clients.size(), " clients");
+  }
   out += Text(kWidth / 2.0, 50,
               absl::StrFormat("%s  ->  %s, %s, %s", r.started_at, r.target,
                               r.rpc, load),

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <string>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/string_view.h"
+
 namespace overlay::bench {
 
 RequestCall::RequestCall(const CallSetup* setup, v1::QueryService::Stub* stub,
@@ -22,14 +25,26 @@ int64_t RequestCall::NowNanos() {
       .count();
 }
 
-grpc::ClientContext* RequestCall::NewContext() {
-  context_ = std::make_unique<grpc::ClientContext>();
-  if (setup_->deadline_ms > 0) {
-    context_->set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::milliseconds(setup_->deadline_ms));
+int64_t RequestCall::RetryPushbackMs(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  const auto it = trailers.find("grpc-retry-pushback-ms");
+  if (it == trailers.end()) return -1;
+  int64_t ms = -1;
+  if (!absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()),
+                        &ms) ||
+      ms < 0) {
+    return -1;
   }
-  rpc_start_ns_ = NowNanos();
-  return context_.get();
+  return ms;
+}
+
+std::unique_ptr<grpc::ClientContext> RequestCall::NewContext() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (setup_->deadline_ms > 0) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(setup_->deadline_ms));
+  }
+  return context;
 }
 
 void RequestCall::Start() {
@@ -49,60 +64,78 @@ void RequestCall::StartQuery() {
   // --no-chunks times Query alone, so it asks for no records at all.
   query_request_ = *request_;
   query_request_.set_inline_first_chunk(setup_->fetch_chunks);
+  if (!setup_->client_id.empty()) {
+    query_request_.set_client_id(setup_->client_id);
+  }
+  context_ = NewContext();
+  rpc_start_ns_ = NowNanos();
   query_reader_ =
-      stub_->PrepareAsyncQuery(NewContext(), query_request_, setup_->cq);
+      stub_->PrepareAsyncQuery(context_.get(), query_request_, setup_->cq);
   query_reader_->StartCall();
   query_reader_->Finish(&query_, &status_, this);
 }
 
-void RequestCall::StartChunk() {
-  state_ = State::kChunk;
-  chunk_request_.set_query_id(query_.query_id());
-  chunk_request_.set_chunk_index(next_chunk_);
-  chunk_.Clear();
-  chunk_reader_ =
-      stub_->PrepareAsyncGetChunk(NewContext(), chunk_request_, setup_->cq);
-  chunk_reader_->StartCall();
-  chunk_reader_->Finish(&chunk_, &status_, this);
+void RequestCall::StartChunks() {
+  state_ = State::kChunks;
+  while (!failed_ && next_chunk_ < query_.total_chunks() &&
+         chunks_in_flight_ < setup_->parallel) {
+    ChunkSlot* slot = nullptr;
+    for (const std::unique_ptr<ChunkSlot>& candidate : slots_) {
+      if (!candidate->in_flight) {
+        slot = candidate.get();
+        break;
+      }
+    }
+    if (slot == nullptr) {
+      slots_.push_back(std::make_unique<ChunkSlot>(this));
+      slot = slots_.back().get();
+    }
+    slot->in_flight = true;
+    ++chunks_in_flight_;
+    slot->request.set_query_id(query_.query_id());
+    slot->request.set_chunk_index(next_chunk_++);
+    slot->request.set_client_id(setup_->client_id);
+    slot->response.Clear();
+    slot->context = NewContext();
+    slot->start_ns = NowNanos();
+    slot->reader = stub_->PrepareAsyncGetChunk(slot->context.get(),
+                                               slot->request, setup_->cq);
+    slot->reader->StartCall();
+    slot->reader->Finish(&slot->response, &slot->status, slot);
+  }
 }
 
 void RequestCall::StartRelease() {
   state_ = State::kRelease;
   v1::ReleaseRequest release;
   release.set_query_id(query_.query_id());
+  release.set_client_id(setup_->client_id);
+  context_ = NewContext();
+  rpc_start_ns_ = NowNanos();
   release_reader_ =
-      stub_->PrepareAsyncRelease(NewContext(), release, setup_->cq);
+      stub_->PrepareAsyncRelease(context_.get(), release, setup_->cq);
   release_reader_->StartCall();
   release_reader_->Finish(&release_, &status_, this);
 }
 
 void RequestCall::StartMetrics() {
   state_ = State::kMetrics;
+  context_ = NewContext();
+  rpc_start_ns_ = NowNanos();
   metrics_reader_ = stub_->PrepareAsyncGetMetrics(
-      NewContext(), v1::MetricsRequest(), setup_->cq);
+      context_.get(), v1::MetricsRequest(), setup_->cq);
   metrics_reader_->StartCall();
   metrics_reader_->Finish(&metrics_, &status_, this);
 }
 
 void RequestCall::StartHealth() {
   state_ = State::kHealth;
+  context_ = NewContext();
+  rpc_start_ns_ = NowNanos();
   health_reader_ = health_stub_->PrepareAsyncCheck(
-      NewContext(), grpc::health::v1::HealthCheckRequest(), setup_->cq);
+      context_.get(), grpc::health::v1::HealthCheckRequest(), setup_->cq);
   health_reader_->StartCall();
   health_reader_->Finish(&health_, &status_, this);
-}
-
-void RequestCall::OnHealth(bool ok) {
-  if (!status_.ok()) {
-    Fail("Check", status_);
-  } else if (health_.status() !=
-             grpc::health::v1::HealthCheckResponse::SERVING) {
-    Fail("Check", grpc::Status(grpc::StatusCode::UNAVAILABLE, "not serving"));
-  } else {
-    end_ns_ = NowNanos();
-    bytes_ += static_cast<int64_t>(health_.ByteSizeLong());
-  }
-  Complete();
 }
 
 void RequestCall::Proceed(bool ok) {
@@ -120,33 +153,36 @@ void RequestCall::Proceed(bool ok) {
   }
   switch (state_) {
     case State::kQuery:
-      OnQuery(ok);
+      OnQuery();
       break;
-    case State::kChunk:
-      OnChunk(ok);
+    case State::kChunks:
+      // GetChunk completions arrive on their slots' tags (OnChunk); the
+      // call's own tag has nothing in flight in this state.
       break;
     case State::kRelease:
-      OnRelease(ok);
+      OnRelease();
       break;
     case State::kMetrics:
-      OnMetrics(ok);
+      OnMetrics();
       break;
     case State::kHealth:
-      OnHealth(ok);
+      OnHealth();
       break;
   }
 }
 
-void RequestCall::Fail(const char* rpc, const grpc::Status& status) {
+void RequestCall::Fail(const char* rpc, const grpc::Status& status,
+                       const grpc::ClientContext* context) {
   failed_ = true;
   failed_rpc_ = rpc;
   failure_ = status;
+  failure_pushback_ms_ = context != nullptr ? RetryPushbackMs(*context) : -1;
   end_ns_ = NowNanos();
 }
 
-void RequestCall::OnQuery(bool ok) {
+void RequestCall::OnQuery() {
   if (!status_.ok()) {
-    Fail("Query", status_);
+    Fail("Query", status_, context_.get());
     Complete();  // nothing to release
     return;
   }
@@ -163,7 +199,7 @@ void RequestCall::OnQuery(bool ok) {
       next_chunk_ = 1;
     }
     if (next_chunk_ < query_.total_chunks()) {
-      StartChunk();
+      StartChunks();
       return;
     }
   }
@@ -175,28 +211,39 @@ void RequestCall::OnQuery(bool ok) {
   }
 }
 
-void RequestCall::OnChunk(bool ok) {
-  if (!status_.ok()) {
-    Fail("GetChunk", status_);
-    StartRelease();  // free the result on the node anyway
-    return;
+void RequestCall::OnChunk(ChunkSlot* slot, bool ok) {
+  slot->in_flight = false;
+  --chunks_in_flight_;
+  if (!ok) {
+    slot->status = grpc::Status(grpc::StatusCode::UNKNOWN,
+                                "completion queue reported failure");
   }
-  const int64_t now = NowNanos();
-  if (setup_->stats != nullptr) {
-    setup_->stats->chunk_latency.Record(now - rpc_start_ns_);
+  if (!slot->status.ok()) {
+    if (!failed_) {
+      Fail("GetChunk", slot->status, slot->context.get());
+      // Stop the rest of the window; their (cancelled) answers still come
+      // back here before the Release.
+      for (const std::unique_ptr<ChunkSlot>& other : slots_) {
+        if (other->in_flight) other->context->TryCancel();
+      }
+    }
+  } else if (!failed_) {
+    const int64_t now = NowNanos();
+    if (setup_->stats != nullptr) {
+      setup_->stats->chunk_latency.Record(now - slot->start_ns);
+    }
+    records_ += slot->response.records().utc_seconds_size();
+    bytes_ += static_cast<int64_t>(slot->response.ByteSizeLong());
+    ++chunks_;
+    end_ns_ = now;
   }
-  records_ += chunk_.records().utc_seconds_size();
-  bytes_ += static_cast<int64_t>(chunk_.ByteSizeLong());
-  ++chunks_;
-  if (++next_chunk_ < query_.total_chunks()) {
-    StartChunk();
-    return;
+  StartChunks();
+  if (chunks_in_flight_ == 0) {
+    StartRelease();  // after a failure too: free the result on the node
   }
-  end_ns_ = now;
-  StartRelease();
 }
 
-void RequestCall::OnRelease(bool ok) {
+void RequestCall::OnRelease() {
   if (setup_->stats != nullptr) {
     if (status_.ok()) {
       setup_->stats->release_latency.Record(NowNanos() - rpc_start_ns_);
@@ -207,12 +254,26 @@ void RequestCall::OnRelease(bool ok) {
   Complete();
 }
 
-void RequestCall::OnMetrics(bool ok) {
+void RequestCall::OnMetrics() {
   if (!status_.ok()) {
-    Fail("GetMetrics", status_);
+    Fail("GetMetrics", status_, context_.get());
   } else {
     end_ns_ = NowNanos();
     bytes_ += static_cast<int64_t>(metrics_.ByteSizeLong());
+  }
+  Complete();
+}
+
+void RequestCall::OnHealth() {
+  if (!status_.ok()) {
+    Fail("Check", status_, context_.get());
+  } else if (health_.status() !=
+             grpc::health::v1::HealthCheckResponse::SERVING) {
+    Fail("Check", grpc::Status(grpc::StatusCode::UNAVAILABLE, "not serving"),
+         nullptr);
+  } else {
+    end_ns_ = NowNanos();
+    bytes_ += static_cast<int64_t>(health_.ByteSizeLong());
   }
   Complete();
 }
@@ -228,20 +289,23 @@ void RequestCall::Complete() {
                             "received " + std::to_string(records_) +
                                 " records, Query announced " +
                                 std::to_string(query_.total_records()));
+    failure_pushback_ms_ = -1;
     ok = false;
   }
   if (RunStats* stats = setup_->stats; stats != nullptr) {
     const int64_t t = end_ns_ - setup_->t0_ns;
     const int64_t latency = end_ns_ - start_ns_;
     if (ok) {
-      const int64_t records = setup_->rpc != RpcKind::kQuery ? 0
-                              : setup_->fetch_chunks         ? records_
+      const bool is_query = setup_->rpc == RpcKind::kQuery;
+      const int64_t records = !is_query              ? 0
+                              : setup_->fetch_chunks ? records_
                                                      : query_.total_records();
+      // Partial: the node answered, but not for every share of the overlay.
       stats->AddOk(t, latency, records, bytes_, chunks_,
-                   query_.failures_size() > 0);
+                   is_query && !query_.complete());
     } else {
       stats->AddError(t, latency, failure_.error_code(), failed_rpc_,
-                      failure_.error_message());
+                      failure_.error_message(), failure_pushback_ms_);
     }
   }
   RequestListener* listener = setup_->listener;

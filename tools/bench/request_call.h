@@ -1,14 +1,16 @@
 // Copyright 2026 The overlay Authors.
 //
 // RequestCall: one benchmark request as a client-side state machine on a
-// completion queue: Query, then GetChunk 0..n-1 one after another (unless
-// chunks are off), then Release; or a single GetMetrics. Owns its
-// ClientContext (a fresh one per RPC), responses and status. It records its
-// outcome into the RunStats of the queue's thread, deletes itself in its
-// terminal step and then tells its RequestListener, which may start the
-// next request.
+// completion queue: Query, then GetChunk 0..n-1 (unless chunks are off) with
+// up to `parallel` of them in flight, then Release; or a single GetMetrics /
+// health Check. Owns its ClientContexts (a fresh one per RPC), responses and
+// statuses: the Query, Release, GetMetrics and Check completions come back
+// on the call's own tag, each GetChunk on the tag of its ChunkSlot. It
+// records its outcome into the RunStats of the queue's thread, deletes
+// itself in its terminal step and then tells its RequestListener, which may
+// start the next request.
 // Start() may be called from any thread; after Start() only the thread
-// draining the call's completion queue touches it (Proceed).
+// draining the call's completion queue touches it (Proceed, OnChunk).
 
 #ifndef OVERLAY_TOOLS_BENCH_REQUEST_CALL_H_
 #define OVERLAY_TOOLS_BENCH_REQUEST_CALL_H_
@@ -17,6 +19,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/reactor/completion_tag.h"
 #include "protos/health.grpc.pb.h"
@@ -40,7 +44,9 @@ class RequestListener {
 struct CallSetup {
   RpcKind rpc = RpcKind::kQuery;
   bool fetch_chunks = true;
+  int parallel = 1;           // GetChunk calls in flight at most
   int64_t deadline_ms = 0;    // per RPC; 0: none
+  std::string client_id;      // set on every Query; empty: the request's
   bool open_loop = false;     // record start lag (actual - scheduled)
   int64_t t0_ns = 0;          // phase start (steady clock ns)
   RunStats* stats = nullptr;  // of the queue's thread; null: don't record
@@ -62,28 +68,51 @@ class RequestCall final : public CompletionTag {
   // Issues the first RPC. The call may complete (and be deleted) on the
   // queue's thread before Start() returns: touch nothing after it.
   void Start();
+  // Completion of the call's own RPC (Query, Release, GetMetrics, Check).
   void Proceed(bool ok) override;
 
   // Monotonic nanoseconds on the clock latencies use.
   static int64_t NowNanos();
 
+  // The grpc-retry-pushback-ms value of a failed call's trailing metadata,
+  // or -1 when it has none (or it is not a number).
+  static int64_t RetryPushbackMs(const grpc::ClientContext& context);
+
  private:
-  enum class State { kQuery, kChunk, kRelease, kMetrics, kHealth };
+  // kChunks: GetChunk calls in flight, each on its ChunkSlot's tag.
+  enum class State { kQuery, kChunks, kRelease, kMetrics, kHealth };
+
+  // One GetChunk call: its own tag, context, reader, reply and status.
+  struct ChunkSlot final : public CompletionTag {
+    explicit ChunkSlot(RequestCall* call) : owner(call) {}
+    void Proceed(bool ok) override { owner->OnChunk(this, ok); }
+
+    RequestCall* const owner;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ChunkResponse>> reader;
+    v1::ChunkRequest request;
+    v1::ChunkResponse response;
+    grpc::Status status;
+    int64_t start_ns = 0;
+    bool in_flight = false;
+  };
 
   ~RequestCall() = default;  // only via Complete()
-  grpc::ClientContext* NewContext();
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
   void StartQuery();
-  void StartChunk();
+  void StartChunks();  // tops the window of GetChunk calls up
   void StartRelease();
   void StartMetrics();
-  void OnQuery(bool ok);
-  void OnChunk(bool ok);
-  void OnRelease(bool ok);
-  void OnMetrics(bool ok);
   void StartHealth();
-  void OnHealth(bool ok);
-  // Remembers the first failure; the request's latency ends now.
-  void Fail(const char* rpc, const grpc::Status& status);
+  void OnQuery();
+  void OnChunk(ChunkSlot* slot, bool ok);
+  void OnRelease();
+  void OnMetrics();
+  void OnHealth();
+  // Remembers the first failure (and its retry hint, from `context`); the
+  // request's latency ends now.
+  void Fail(const char* rpc, const grpc::Status& status,
+            const grpc::ClientContext* context);
   // Records the outcome, deletes this, tells the listener.
   void Complete();
 
@@ -97,35 +126,34 @@ class RequestCall final : public CompletionTag {
   const v1::QueryRequest* const request_;
   const int64_t start_ns_;    // latency origin (scheduled or actual)
   int64_t issued_ns_ = 0;     // when Start() ran
-  int64_t rpc_start_ns_ = 0;  // current RPC
+  int64_t rpc_start_ns_ = 0;  // current RPC on the call's own tag
   int64_t end_ns_ = 0;        // last chunk (or failure) arrived
   State state_ = State::kQuery;
   bool lag_recorded_ = false;
 
-  std::unique_ptr<grpc::ClientContext> context_;
+  std::unique_ptr<grpc::ClientContext> context_;  // the call's own RPC
   grpc::Status status_;
   v1::QueryRequest query_request_;
   v1::QueryResponse query_;
-  v1::ChunkRequest chunk_request_;
-  v1::ChunkResponse chunk_;
   v1::ReleaseResponse release_;
   v1::MetricsResponse metrics_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<v1::QueryResponse>>
       query_reader_;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ChunkResponse>>
-      chunk_reader_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ReleaseResponse>>
       release_reader_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<v1::MetricsResponse>>
       metrics_reader_;
 
-  int32_t next_chunk_ = 0;
+  std::vector<std::unique_ptr<ChunkSlot>> slots_;  // at most setup_->parallel
+  int32_t next_chunk_ = 0;  // next chunk index to ask for
+  int chunks_in_flight_ = 0;
   int64_t records_ = 0;
   int64_t bytes_ = 0;
   int64_t chunks_ = 0;
   bool failed_ = false;
   const char* failed_rpc_ = "";
   grpc::Status failure_;
+  int64_t failure_pushback_ms_ = -1;
 };
 
 }  // namespace overlay::bench

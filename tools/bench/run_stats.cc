@@ -42,9 +42,15 @@ void RunStats::AddOk(int64_t t_ns, int64_t latency_ns, int64_t records,
 }
 
 void RunStats::AddError(int64_t t_ns, int64_t latency_ns, int code,
-                        absl::string_view rpc, absl::string_view message) {
+                        absl::string_view rpc, absl::string_view message,
+                        int64_t retry_pushback_ms) {
   ++errors;
   error_latency.Record(latency_ns);
+  if (retry_pushback_ms >= 0) {
+    // A day at most: the recorder clamps far below int64 overflow anyway.
+    retry_pushback.Record(std::min<int64_t>(retry_pushback_ms, 86'400'000) *
+                          1'000'000);
+  }
   ++Second(t_ns).errors;
   ++errors_by_code[code];
   std::string key = absl::StrCat(rpc, ": ", StatusCodeName(code), ": ",
@@ -78,6 +84,7 @@ void RunStats::Merge(const RunStats& other) {
   chunk_latency.Merge(other.chunk_latency);
   release_latency.Merge(other.release_latency);
   start_lag.Merge(other.start_lag);
+  retry_pushback.Merge(other.retry_pushback);
   for (const auto& [code, count] : other.errors_by_code) {
     errors_by_code[code] += count;
   }

@@ -1,7 +1,8 @@
 // Copyright 2026 The overlay Authors.
 //
 // RunStats: what one completion-queue thread observed during a run: latency
-// histograms (whole request, Query, GetChunk, Release, open-loop start lag),
+// histograms (whole request, Query, GetChunk, Release, open-loop start lag,
+// the retry hints of failures),
 // a per-second timeline, counts of successes and of errors by gRPC code and
 // by message, and records/bytes/chunks per successful query. Each CQ thread
 // owns one and is the only writer; the driver merges them after the threads
@@ -37,14 +38,16 @@ struct RunStats {
   // A successful request that completed `t_ns` after the phase started.
   void AddOk(int64_t t_ns, int64_t latency_ns, int64_t records, int64_t bytes,
              int64_t chunks, bool partial);
-  // A failed one: `rpc` is the call that failed ("Query", "GetChunk", ...).
+  // A failed one: `rpc` is the call that failed ("Query", "GetChunk", ...);
+  // `retry_pushback_ms` the server's grpc-retry-pushback-ms hint, -1: none.
   void AddError(int64_t t_ns, int64_t latency_ns, int code,
-                absl::string_view rpc, absl::string_view message);
+                absl::string_view rpc, absl::string_view message,
+                int64_t retry_pushback_ms = -1);
   void Merge(const RunStats& other);
 
   int64_t ok = 0;
   int64_t errors = 0;
-  int64_t partial = 0;           // ok queries some node did not answer
+  int64_t partial = 0;           // ok queries answered complete == false
   int64_t release_failures = 0;  // Release calls that failed (not errors)
   int64_t records_total = 0;     // over ok requests
   int64_t records_min = -1;      // -1: no ok request yet
@@ -57,6 +60,7 @@ struct RunStats {
   LatencyRecorder chunk_latency;    // every GetChunk RPC that returned OK
   LatencyRecorder release_latency;  // every Release RPC that returned OK
   LatencyRecorder start_lag;        // open loop: actual minus scheduled start
+  LatencyRecorder retry_pushback;   // failures' grpc-retry-pushback-ms hints
   std::map<int, int64_t> errors_by_code;              // grpc code -> count
   std::map<std::string, int64_t> errors_by_message;   // "rpc: CODE: msg"
   std::vector<std::unique_ptr<SecondStats>> seconds;  // [i]: second i

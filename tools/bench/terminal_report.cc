@@ -44,6 +44,36 @@ std::string BinEdge(double ns) {
   return absl::StrFormat("%.4f", ms);
 }
 
+// One client: its line of counts and latencies, then its errors by code.
+std::string ClientLines(const ClientReport& c) {
+  std::string out = absl::StrFormat("  %-10s %-6s %8d %8d %7d %7.2f%% %8d",
+                                    c.name, c.mode, c.requests, c.ok, c.errors,
+                                    100 * c.success_rate, c.partial);
+  if (c.latency.count > 0) {
+    absl::StrAppendFormat(&out, " %8s %8s %8s %8s\n", Ms(c.latency.p50_ms),
+                          Ms(c.latency.p90_ms), Ms(c.latency.p99_ms),
+                          Ms(c.latency.max_ms));
+  } else {
+    absl::StrAppendFormat(&out, " %8s %8s %8s %8s\n", "-", "-", "-", "-");
+  }
+  if (!c.errors_by_code.empty()) {
+    out += "      errors:";
+    for (const auto& [code, count] : c.errors_by_code) {
+      absl::StrAppend(&out, "  ", code, " ", count);
+    }
+    if (c.errors > 0) {
+      absl::StrAppend(&out, "  (failed p50 ", Ms(c.error_latency.p50_ms),
+                      " p99 ", Ms(c.error_latency.p99_ms), " ms)");
+    }
+    if (c.retry_pushback.count > 0) {
+      absl::StrAppend(&out, "  retry hints ", c.retry_pushback.count, " (max ",
+                      Ms(c.retry_pushback.max_ms), " ms)");
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderTerminalHistogram(const LatencyRecorder& recorder,
@@ -68,8 +98,10 @@ std::string RenderTerminalHistogram(const LatencyRecorder& recorder,
 
 std::string RenderTextReport(const BenchResult& r) {
   std::string out;
-  absl::StrAppendFormat(&out, "overlay_bench -> %s  rpc %s  %s loop\n",
-                        r.target, r.rpc, r.mode);
+  absl::StrAppendFormat(
+      &out, "overlay_bench -> %s  rpc %s  %s loop%s\n", r.target, r.rpc, r.mode,
+      r.explicit_clients ? absl::StrCat(", ", r.clients.size(), " clients")
+                         : "");
   absl::StrAppendFormat(&out, "  workload: %s%s\n", r.workload_text,
                         r.rpc == "query" && !r.fetch_chunks
                             ? "  (--no-chunks: Query + Release only)"
@@ -79,12 +111,22 @@ std::string RenderTextReport(const BenchResult& r) {
                           "  rate %.1f req/s scheduled, at most %d in "
                           "flight, %d channels, %d CQ threads\n",
                           r.rate, r.concurrency, r.channels, r.cq_threads);
+  } else if (r.mode == "mixed") {
+    absl::StrAppendFormat(&out,
+                          "  open-loop clients %.1f req/s scheduled; %d in "
+                          "flight at most over all; %d channels, %d CQ "
+                          "threads\n",
+                          r.rate, r.concurrency, r.channels, r.cq_threads);
   } else {
     absl::StrAppendFormat(
         &out, "  concurrency %d, %d channels, %d CQ threads%s\n", r.concurrency,
         r.channels, r.cq_threads,
         r.warmup > 0 ? absl::StrCat(", after ", r.warmup, " warmup requests")
                      : "");
+  }
+  if (r.parallel > 1) {
+    absl::StrAppendFormat(&out, "  %d GetChunk calls in flight a request\n",
+                          r.parallel);
   }
   absl::StrAppendFormat(&out,
                         "requests %d  ok %d  errors %d  (partial %d, "
@@ -96,7 +138,10 @@ std::string RenderTextReport(const BenchResult& r) {
                         "req/s)\n",
                         r.wall_s, r.qps, r.attempted_qps);
   absl::StrAppendFormat(&out, "latency, ms (successes only%s):\n",
-                        r.mode == "open" ? "; from the scheduled start" : "");
+                        r.mode == "open"    ? "; from the scheduled start"
+                        : r.mode == "mixed" ? "; open-loop clients' from the "
+                                              "scheduled start"
+                                            : "");
   out += LatencyLine("request", r.latency);
   if (r.rpc == "query") {
     out += LatencyLine("Query", r.query);
@@ -104,9 +149,7 @@ std::string RenderTextReport(const BenchResult& r) {
     out += LatencyLine("Release", r.release);
   }
   if (r.errors > 0) out += LatencyLine("failed", r.error_latency);
-  if (r.mode == "open") {
-    out += LatencyLine("startlag", r.start_lag);
-  }
+  if (r.mode != "closed") out += LatencyLine("startlag", r.start_lag);
   if (r.ok > 0 && r.rpc == "query") {
     const double n = static_cast<double>(r.ok);
     absl::StrAppendFormat(&out,
@@ -125,6 +168,14 @@ std::string RenderTextReport(const BenchResult& r) {
     for (const auto& [message, count] : r.errors_by_message) {
       absl::StrAppendFormat(&out, "  %8d  %s\n", count, message);
     }
+  }
+  if (r.explicit_clients) {
+    out += "clients (latency ms of successes; partial: ok but incomplete):\n";
+    absl::StrAppendFormat(&out,
+                          "  %-10s %-6s %8s %8s %7s %8s %8s %8s %8s %8s %8s\n",
+                          "name", "mode", "requests", "ok", "errors", "success",
+                          "partial", "p50", "p90", "p99", "max");
+    for (const ClientReport& client : r.clients) out += ClientLines(client);
   }
   if (!r.nodes.empty()) {
     out += "nodes (GetMetrics before/after the run):\n";

@@ -2,10 +2,10 @@
 //
 // RenderTextReport: the human summary overlay_bench prints: what ran, the
 // counts, throughput, latency percentiles (successes only, split by RPC),
-// records/bytes per query, errors by code and message, per-node server
-// figures, and last a compact latency histogram on log-spaced bins with
-// bars. RenderTerminalHistogram is that last part alone. Stateless;
-// thread-safe.
+// records/bytes per query, errors by code and message, each --client's
+// counts, success rate, latencies and error codes, per-node server figures,
+// and last a compact latency histogram on log-spaced bins with bars.
+// RenderTerminalHistogram is that last part alone. Stateless; thread-safe.
 
 #ifndef OVERLAY_TOOLS_BENCH_TERMINAL_REPORT_H_
 #define OVERLAY_TOOLS_BENCH_TERMINAL_REPORT_H_

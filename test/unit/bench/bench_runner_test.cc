@@ -3,7 +3,10 @@
 // End-to-end runs of the bench library against the in-process fake
 // QueryService: the counts add up, the JSON parses and agrees with them,
 // the open loop issues its timetable, --no-chunks sends no GetChunk, the
-// node scrapes give per-CPU throughput. No test depends on timing.
+// node scrapes give per-CPU throughput, --parallel keeps that many GetChunk
+// in flight, incomplete answers count as partial, several clients are
+// counted apart (with their rejection codes and retry hints). No test
+// depends on timing.
 
 #include "tools/bench/bench_runner.h"
 
@@ -111,6 +114,38 @@ class BenchRunnerTest : public ::testing::Test {
     EXPECT_EQ(SumValues(doc["errors_by_code"]), doc["errors"].GetInt64());
     EXPECT_EQ(SumValues(doc["errors_by_message"]), doc["errors"].GetInt64());
     EXPECT_TRUE(doc["nodes"].IsArray());
+    ASSERT_TRUE(doc.HasMember("partial") && doc["partial"].IsInt64());
+    EXPECT_LE(doc["partial"].GetInt64(), doc["ok"].GetInt64());
+    ASSERT_TRUE(doc["retry_pushback_ms"].IsObject());
+
+    // Every client's counts keep the same invariants, and sum to the run's.
+    ASSERT_TRUE(doc["clients"].IsArray());
+    ASSERT_GE(doc["clients"].Size(), 1u);
+    ASSERT_EQ(doc["clients"].Size(), result.clients.size());
+    int64_t sums[5] = {0, 0, 0, 0, 0};
+    for (const auto& client : doc["clients"].GetArray()) {
+      const int64_t ok = client["ok"].GetInt64();
+      const int64_t errors = client["errors"].GetInt64();
+      const int64_t requests = client["requests"].GetInt64();
+      EXPECT_EQ(ok + errors, requests) << client["name"].GetString();
+      EXPECT_EQ(client["latency_ms"]["count"].GetInt64(), ok);
+      EXPECT_EQ(client["error_latency_ms"]["count"].GetInt64(), errors);
+      EXPECT_EQ(SumValues(client["errors_by_code"]), errors);
+      EXPECT_EQ(SumValues(client["errors_by_message"]), errors);
+      EXPECT_LE(client["partial"].GetInt64(), ok);
+      EXPECT_DOUBLE_EQ(client["success_rate"].GetDouble(),
+                       requests > 0 ? static_cast<double>(ok) / requests : 0);
+      sums[0] += requests;
+      sums[1] += ok;
+      sums[2] += errors;
+      sums[3] += client["partial"].GetInt64();
+      sums[4] += client["release_failures"].GetInt64();
+    }
+    EXPECT_EQ(sums[0], doc["requests"].GetInt64());
+    EXPECT_EQ(sums[1], doc["ok"].GetInt64());
+    EXPECT_EQ(sums[2], doc["errors"].GetInt64());
+    EXPECT_EQ(sums[3], doc["partial"].GetInt64());
+    EXPECT_EQ(sums[4], doc["release_failures"].GetInt64());
   }
 
   std::unique_ptr<FakeQueryService> fake_;
@@ -317,6 +352,226 @@ TEST_F(BenchRunnerTest, InvalidOptionsAreRejected) {
   options.requests = 0;  // and no duration
   EXPECT_EQ(RunBench(options, workload_).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(BenchRunnerTest, ParallelKeepsThatManyGetChunkInFlight) {
+  // The fake holds a query's GetChunk calls until 3 of them wait (or all
+  // its chunks not yet answered): a request with fewer in flight would
+  // stall to its deadline and fail.
+  FakeServiceOptions fake = Fake(7, 2, 0);
+  fake.hold_chunks = 3;
+  StartFake(fake);
+  BenchOptions options = Options();
+  options.requests = 20;
+  options.concurrency = 4;
+  options.parallel = 3;
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(options, workload_));
+  fake_->Shutdown();
+
+  EXPECT_EQ(result.ok, 20);
+  EXPECT_EQ(result.errors, 0);
+  EXPECT_EQ(fake_->max_chunks_held(), 3);
+  EXPECT_EQ(fake_->chunks(), 20 * 7);
+  EXPECT_EQ(result.chunk.count, 20 * 7);
+  EXPECT_EQ(result.chunks_total, 20 * 7);
+  EXPECT_EQ(result.records_total, 20 * 14);
+  EXPECT_EQ(fake_->releases(), 20);
+  rapidjson::Document doc;
+  CheckJson(result, doc);
+  EXPECT_EQ(doc["parallel"].GetInt64(), 3);
+  EXPECT_EQ(doc["clients"][0]["parallel"].GetInt64(), 3);
+}
+
+TEST_F(BenchRunnerTest, SequentialPullsOneChunkAtATime) {
+  FakeServiceOptions fake = Fake(4, 2, 0);
+  fake.hold_chunks = 2;  // would need two in flight: the hold never fills
+  StartFake(fake);
+  BenchOptions options = Options();
+  options.requests = 2;
+  options.deadline_ms = 300;  // the held GetChunk fails, never hangs
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(options, workload_));
+  fake_->Shutdown();
+  EXPECT_EQ(result.ok, 0);
+  EXPECT_EQ(result.errors, 2);
+  EXPECT_EQ(fake_->max_chunks_held(), 1);
+  EXPECT_THAT(result.errors_by_code,
+              UnorderedElementsAre(Pair("DEADLINE_EXCEEDED", 2)));
+  EXPECT_EQ(fake_->releases(), 2);  // released after the failed pull
+}
+
+TEST_F(BenchRunnerTest, FailedChunkInAWindowReleasesAndCountsOnce) {
+  // Chunk 2 of every query fails while others of its window are in flight.
+  FakeServiceOptions fake = Fake(6, 2, 0);
+  fake.fail_chunk_index = 2;
+  StartFake(fake);
+  BenchOptions options = Options();
+  options.requests = 10;
+  options.parallel = 4;
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(options, workload_));
+  fake_->Shutdown();
+  EXPECT_EQ(result.ok, 0);
+  EXPECT_EQ(result.errors, 10);  // one error a request, not one a chunk
+  EXPECT_THAT(
+      result.errors_by_message,
+      UnorderedElementsAre(Pair("GetChunk: NOT_FOUND: fake: chunk gone", 10)));
+  EXPECT_EQ(fake_->releases(), 10);  // released after the failed pull
+  EXPECT_LE(fake_->chunks(), 10 * 6);
+  rapidjson::Document doc;
+  CheckJson(result, doc);
+}
+
+TEST_F(BenchRunnerTest, IncompleteAnswersArePartial) {
+  FakeServiceOptions fake = Fake(2, 5, 0);
+  fake.incomplete_every_nth_query = 4;
+  StartFake(fake);
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(Options(), workload_));
+  fake_->Shutdown();
+  EXPECT_EQ(result.ok, 100);  // partial answers are ok answers
+  EXPECT_EQ(result.partial, 25);
+  EXPECT_EQ(fake_->incomplete_queries(), 25);
+  rapidjson::Document doc;
+  CheckJson(result, doc);
+  EXPECT_EQ(doc["partial"].GetInt64(), 25);
+  EXPECT_EQ(doc["clients"][0]["partial"].GetInt64(), 25);
+  EXPECT_STREQ(doc["clients"][0]["name"].GetString(), "default");
+  EXPECT_STREQ(doc["clients"][0]["client_id"].GetString(), "");
+}
+
+TEST_F(BenchRunnerTest, SingleClientKeepsTheClientIdOfTheWords) {
+  StartFake(Fake(1, 1, 0));
+  v1::QueryRequest request;
+  request.set_client_id("from-words");
+  BenchOptions options = Options();
+  options.requests = 5;
+  ASSERT_OK_AND_ASSIGN(
+      BenchResult result,
+      RunBench(options, Workload::FromRequest(request, "get_all")));
+  fake_->Shutdown();
+  EXPECT_THAT(fake_->queries_by_client(),
+              UnorderedElementsAre(Pair("from-words", 5)));
+  EXPECT_FALSE(result.explicit_clients);
+  ASSERT_EQ(result.clients.size(), 1u);
+  EXPECT_EQ(result.clients[0].requests, 5);
+}
+
+TEST_F(BenchRunnerTest, ClientsAreCountedApartWithTheirRejections) {
+  // Every second Query of "heavy" is rejected as admission would, with a
+  // retry hint; "light" is never rejected.
+  FakeServiceOptions fake = Fake(2, 3, 0);
+  fake.reject_client = "heavy";
+  fake.reject_every_nth = 2;
+  fake.reject_pushback_ms = 25;
+  StartFake(fake);
+  BenchOptions options = Options();
+  ASSERT_OK_AND_ASSIGN(ClientSpec heavy,
+                       ParseClientSpec("heavy:concurrency=4,requests=40"));
+  ASSERT_OK_AND_ASSIGN(ClientSpec light,
+                       ParseClientSpec("light:rate=400,requests=20"));
+  options.clients = {heavy, light};
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(options, workload_));
+  fake_->Shutdown();
+
+  // Each client's id went out with its own requests.
+  EXPECT_THAT(fake_->queries_by_client(),
+              UnorderedElementsAre(Pair("heavy", 40), Pair("light", 20)));
+  EXPECT_TRUE(result.explicit_clients);
+  EXPECT_EQ(result.mode, "mixed");
+  EXPECT_EQ(result.requests, 60);
+  EXPECT_EQ(result.ok, 40);
+  EXPECT_EQ(result.errors, 20);
+  EXPECT_EQ(result.planned, 60);
+  EXPECT_EQ(result.channels, 2 * options.channels);
+  ASSERT_EQ(result.clients.size(), 2u);
+
+  const ClientReport& h = result.clients[0];
+  EXPECT_EQ(h.name, "heavy");
+  EXPECT_EQ(h.client_id, "heavy");
+  EXPECT_EQ(h.mode, "closed");
+  EXPECT_EQ(h.concurrency, 4);
+  EXPECT_EQ(h.requests, 40);
+  EXPECT_EQ(h.ok, 20);
+  EXPECT_EQ(h.errors, 20);
+  EXPECT_DOUBLE_EQ(h.success_rate, 0.5);
+  EXPECT_EQ(h.latency.count, 20);
+  EXPECT_EQ(h.error_latency.count, 20);
+  EXPECT_THAT(h.errors_by_code,
+              UnorderedElementsAre(Pair("RESOURCE_EXHAUSTED", 20)));
+  EXPECT_THAT(
+      h.errors_by_message,
+      UnorderedElementsAre(
+          Pair("Query: RESOURCE_EXHAUSTED: fake: client over its share", 20)));
+  EXPECT_EQ(h.retry_pushback.count, 20);
+  EXPECT_DOUBLE_EQ(h.retry_pushback.max_ms, 25);
+  EXPECT_DOUBLE_EQ(h.retry_pushback.min_ms, 25);
+
+  const ClientReport& l = result.clients[1];
+  EXPECT_EQ(l.name, "light");
+  EXPECT_EQ(l.mode, "open");
+  EXPECT_EQ(l.rate, 400);
+  EXPECT_EQ(l.planned, 20);
+  EXPECT_EQ(l.requests, 20);
+  EXPECT_EQ(l.ok, 20);
+  EXPECT_EQ(l.errors, 0);
+  EXPECT_DOUBLE_EQ(l.success_rate, 1);
+  EXPECT_TRUE(l.errors_by_code.empty());
+  EXPECT_EQ(l.start_lag.count, 20);
+  EXPECT_EQ(l.retry_pushback.count, 0);
+  // The last light request is not due before 19/400 s.
+  EXPECT_GE(l.wall_s, 19.0 / 400);
+
+  rapidjson::Document doc;
+  CheckJson(result, doc);
+  EXPECT_STREQ(doc["mode"].GetString(), "mixed");
+  const rapidjson::Value& json_heavy = doc["clients"][0];
+  EXPECT_STREQ(json_heavy["name"].GetString(), "heavy");
+  EXPECT_STREQ(json_heavy["client_id"].GetString(), "heavy");
+  EXPECT_EQ(json_heavy["errors_by_code"]["RESOURCE_EXHAUSTED"].GetInt64(), 20);
+  EXPECT_EQ(json_heavy["retry_pushback_ms"]["count"].GetInt64(), 20);
+  EXPECT_DOUBLE_EQ(json_heavy["retry_pushback_ms"]["max"].GetDouble(), 25);
+  EXPECT_TRUE(json_heavy["open_loop"].IsNull());
+  const rapidjson::Value& json_light = doc["clients"][1];
+  EXPECT_STREQ(json_light["mode"].GetString(), "open");
+  EXPECT_EQ(json_light["open_loop"]["scheduled"].GetInt64(), 20);
+  EXPECT_EQ(doc["retry_pushback_ms"]["count"].GetInt64(), 20);
+}
+
+TEST_F(BenchRunnerTest, ClientsMayHaveTheirOwnQueryAndDuration) {
+  StartFake(Fake(1, 2, 0));
+  BenchOptions options = Options();
+  ASSERT_OK_AND_ASSIGN(
+      ClientSpec keys,
+      ParseClientSpec("keys:requests=6,query=get_by_key 060371103 --limit 9"));
+  ASSERT_OK_AND_ASSIGN(ClientSpec timed,
+                       ParseClientSpec("timed:concurrency=2,duration=0.1"));
+  options.clients = {keys, timed};
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(options, workload_));
+  fake_->Shutdown();
+  ASSERT_EQ(result.clients.size(), 2u);
+  EXPECT_EQ(result.clients[0].requests, 6);
+  ASSERT_EQ(result.clients[0].workload.size(), 1u);
+  EXPECT_EQ(result.clients[0].workload[0].words,
+            "get_by_key 060371103 --limit 9");
+  EXPECT_EQ(result.clients[1].workload[0].words, "get_all");
+  EXPECT_EQ(result.clients[1].planned, -1);
+  EXPECT_GE(result.clients[1].requests, 2);  // the first wave at least
+  EXPECT_EQ(result.planned, -1);
+  EXPECT_EQ(result.mode, "closed");
+  // Both workloads, once each.
+  EXPECT_EQ(result.workload.size(), 2u);
+  EXPECT_EQ(fake_->queries(), result.requests);
+  rapidjson::Document doc;
+  CheckJson(result, doc);
+}
+
+TEST_F(BenchRunnerTest, BadClientQueryIsInvalidArgument) {
+  StartFake(Fake(1, 1, 0));
+  BenchOptions options = Options();
+  ASSERT_OK_AND_ASSIGN(ClientSpec bad,
+                       ParseClientSpec("bad:query=frobnicate now"));
+  options.clients = {bad};
+  absl::StatusOr<BenchResult> result = RunBench(options, workload_);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fake_->queries(), 0);
 }
 
 TEST(PlannedRequestsTest, OpenAndClosedLoops) {

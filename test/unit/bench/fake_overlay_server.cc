@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -25,6 +26,13 @@ ABSL_FLAG(int32_t, fail_every, 0, "fail every Nth Query; 0: never");
 ABSL_FLAG(double, seconds, 0, "exit after this long; 0: on a signal");
 ABSL_FLAG(bool, minimal_stack, false,
           "serve with GRPC_ARG_MINIMAL_STACK (no deadline filter)");
+ABSL_FLAG(int32_t, incomplete_every, 0,
+          "answer every Nth Query incomplete (a share missing); 0: never");
+ABSL_FLAG(std::string, reject_client, "",
+          "client id whose Queries are rejected with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int32_t, reject_every, 1, "reject every Nth Query of that client");
+ABSL_FLAG(int32_t, pushback_ms, 25,
+          "grpc-retry-pushback-ms sent with each rejection");
 
 namespace {
 
@@ -47,6 +55,10 @@ int main(int argc, char** argv) {
   options.fail_every_nth_query = absl::GetFlag(FLAGS_fail_every);
   options.calls_per_method = 64;
   options.minimal_stack = absl::GetFlag(FLAGS_minimal_stack);
+  options.incomplete_every_nth_query = absl::GetFlag(FLAGS_incomplete_every);
+  options.reject_client = absl::GetFlag(FLAGS_reject_client);
+  options.reject_every_nth = absl::GetFlag(FLAGS_reject_every);
+  options.reject_pushback_ms = absl::GetFlag(FLAGS_pushback_ms);
   overlay::bench::FakeQueryService fake(options);
   if (absl::Status status = fake.Start(); !status.ok()) {
     std::fprintf(stderr, "%s\n", status.ToString().c_str());

@@ -5,22 +5,23 @@
 #include <algorithm>
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/reactor/completion_tag.h"
 
 namespace overlay::bench {
 
-// One server-side unary call: awaits its request, answers through the
-// owner's handler, frees itself. Re-arms a fresh call the moment a request
-// arrives.
+// One server-side unary call: awaits its request, hands itself to the
+// owner's handler, which answers it (now or later), frees itself once the
+// answer is sent. Re-arms a fresh call the moment a request arrives.
 template <typename Request, typename Response>
 class FakeCall final : public CompletionTag {
  public:
   using Writer = grpc::ServerAsyncResponseWriter<Response>;
   using Requester = std::function<void(grpc::ServerContext*, Request*, Writer*,
                                        grpc::ServerCompletionQueue*, void*)>;
-  using Handler = grpc::Status (FakeQueryService::*)(const Request&, Response*);
+  using Handler = void (FakeQueryService::*)(FakeCall* call);
 
   FakeCall(FakeQueryService* owner, grpc::ServerCompletionQueue* cq,
            const Requester* requester, Handler handler)
@@ -35,29 +36,39 @@ class FakeCall final : public CompletionTag {
 
   void Proceed(bool ok) override {
     switch (state_) {
-      case State::kAwaitingRequest: {
+      case State::kAwaitingRequest:
         if (!ok) {  // shutting down
           delete this;
           return;
         }
         new FakeCall(owner_, cq_, requester_, handler_);
-        const grpc::Status status = (owner_->*handler_)(request_, &response_);
-        state_ = State::kFinishing;
-        if (status.ok()) {
-          writer_.Finish(response_, grpc::Status::OK, this);
-        } else {
-          writer_.FinishWithError(status, this);
-        }
+        state_ = State::kHandling;
+        (owner_->*handler_)(this);  // answers now or later (Answer)
         return;
-      }
+      case State::kHandling:
+        return;  // nothing of ours is on the queue while handling
       case State::kFinishing:
         delete this;
         return;
     }
   }
 
+  const Request& request() const { return request_; }
+  Response* response() { return &response_; }
+  grpc::ServerContext* context() { return &context_; }
+
+  // Sends response() (or `status` when it is not OK). Once, from any thread.
+  void Answer(const grpc::Status& status) {
+    state_ = State::kFinishing;
+    if (status.ok()) {
+      writer_.Finish(response_, grpc::Status::OK, this);
+    } else {
+      writer_.FinishWithError(status, this);
+    }
+  }
+
  private:
-  enum class State { kAwaitingRequest, kFinishing };
+  enum class State { kAwaitingRequest, kHandling, kFinishing };
   ~FakeCall() = default;
 
   FakeQueryService* const owner_;
@@ -70,15 +81,6 @@ class FakeCall final : public CompletionTag {
   Writer writer_;
   State state_;
 };
-
-namespace {
-
-using QueryCall = FakeCall<v1::QueryRequest, v1::QueryResponse>;
-using ChunkCall = FakeCall<v1::ChunkRequest, v1::ChunkResponse>;
-using ReleaseCall = FakeCall<v1::ReleaseRequest, v1::ReleaseResponse>;
-using MetricsCall = FakeCall<v1::MetricsRequest, v1::MetricsResponse>;
-
-}  // namespace
 
 // How each method's calls ask the service for their next request; one set
 // per queue, alive until Shutdown has joined the threads.
@@ -158,6 +160,8 @@ void FakeQueryService::ArmCalls(grpc::ServerCompletionQueue* cq) {
 void FakeQueryService::Shutdown() {
   if (shut_down_ || queues_.empty()) return;
   shut_down_ = true;
+  ReleaseHeldChunks(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake: shutting down"));
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
   for (auto& queue : queues_) queue->Shutdown();
   if (threads_.empty()) {  // Start failed before the threads ran: drain here
@@ -177,29 +181,75 @@ std::string FakeQueryService::address() const {
   return absl::StrCat("127.0.0.1:", port_);
 }
 
-grpc::Status FakeQueryService::HandleQuery(const v1::QueryRequest& request,
-                                           v1::QueryResponse* response) {
+std::map<std::string, int64_t> FakeQueryService::queries_by_client() const {
+  absl::MutexLock lock(&mu_);
+  return queries_by_client_;
+}
+
+int64_t FakeQueryService::max_chunks_held() const {
+  absl::MutexLock lock(&mu_);
+  return max_chunks_held_;
+}
+
+void FakeQueryService::HandleQuery(QueryCall* call) {
+  const v1::QueryRequest& request = call->request();
+  v1::QueryResponse* response = call->response();
   const int64_t n = queries_.fetch_add(1) + 1;
+  int64_t nth_of_client = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    nth_of_client = ++queries_by_client_[request.client_id()];
+  }
+  if (!options_.reject_client.empty() &&
+      request.client_id() == options_.reject_client &&
+      nth_of_client % std::max(1, options_.reject_every_nth) == 0) {
+    rejected_queries_.fetch_add(1);
+    call->context()->AddTrailingMetadata(
+        "grpc-retry-pushback-ms", absl::StrCat(options_.reject_pushback_ms));
+    call->Answer(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              "fake: client over its share"));
+    return;
+  }
   if (options_.fail_every_nth_query > 0 &&
       n % options_.fail_every_nth_query == 0) {
     failed_queries_.fetch_add(1);
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "fake: injected failure");
+    call->Answer(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake: injected failure"));
+    return;
   }
+  const int64_t answered = answered_queries_.fetch_add(1) + 1;
   response->set_query_id(absl::StrCat("q", n));
   response->set_total_chunks(options_.chunks_per_query);
   response->set_total_records(int64_t{options_.chunks_per_query} *
                               options_.records_per_chunk);
   response->set_chunk_size(options_.records_per_chunk);
-  return grpc::Status::OK;
+  response->set_complete(true);
+  if (options_.incomplete_every_nth_query > 0 &&
+      answered % options_.incomplete_every_nth_query == 0) {
+    incomplete_queries_.fetch_add(1);
+    response->set_complete(false);
+    v1::MissingShare* missing = response->add_missing();
+    missing->set_node_id("F");
+    missing->set_share("2020-09-13..2020-09-24");
+    missing->set_reason(v1::MissingShare::DEADLINE_EXCEEDED);
+    missing->set_message("fake: F did not answer in time");
+  }
+  call->Answer(grpc::Status::OK);
 }
 
-grpc::Status FakeQueryService::HandleChunk(const v1::ChunkRequest& request,
-                                           v1::ChunkResponse* response) {
+void FakeQueryService::HandleChunk(ChunkCall* call) {
+  const v1::ChunkRequest& request = call->request();
+  v1::ChunkResponse* response = call->response();
   chunks_.fetch_add(1);
   if (request.chunk_index() < 0 ||
       request.chunk_index() >= options_.chunks_per_query) {
-    return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "fake: no such chunk");
+    call->Answer(
+        grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "fake: no such chunk"));
+    return;
+  }
+  if (request.chunk_index() == options_.fail_chunk_index) {
+    call->Answer(grpc::Status(grpc::StatusCode::NOT_FOUND, "fake: chunk gone"));
+    return;
   }
   response->set_query_id(request.query_id());
   response->set_chunk_index(request.chunk_index());
@@ -211,23 +261,54 @@ grpc::Status FakeQueryService::HandleChunk(const v1::ChunkRequest& request,
     records->add_utc_seconds(1597017600 + i * 3600);
     records->add_concentration(10.0 + i);
   }
-  return grpc::Status::OK;
+  if (options_.hold_chunks <= 1) {
+    call->Answer(grpc::Status::OK);
+    return;
+  }
+  std::vector<ChunkCall*> ready;
+  {
+    absl::MutexLock lock(&mu_);
+    HeldChunks& held = held_[request.query_id()];
+    held.calls.push_back(call);
+    max_chunks_held_ = std::max<int64_t>(max_chunks_held_, held.calls.size());
+    const int unanswered = options_.chunks_per_query - held.answered;
+    if (static_cast<int>(held.calls.size()) >=
+        std::min(options_.hold_chunks, unanswered)) {
+      ready.swap(held.calls);
+      held.answered += static_cast<int>(ready.size());
+      if (held.answered >= options_.chunks_per_query) {
+        held_.erase(request.query_id());
+      }
+    }
+  }
+  for (ChunkCall* held_call : ready) held_call->Answer(grpc::Status::OK);
 }
 
-grpc::Status FakeQueryService::HandleRelease(const v1::ReleaseRequest&,
-                                             v1::ReleaseResponse* response) {
+void FakeQueryService::ReleaseHeldChunks(const grpc::Status& status) {
+  std::vector<ChunkCall*> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [query_id, held] : held_) {
+      calls.insert(calls.end(), held.calls.begin(), held.calls.end());
+    }
+    held_.clear();
+  }
+  for (ChunkCall* call : calls) call->Answer(status);
+}
+
+void FakeQueryService::HandleRelease(ReleaseCall* call) {
   releases_.fetch_add(1);
-  response->set_released(true);
-  return grpc::Status::OK;
+  call->response()->set_released(true);
+  call->Answer(grpc::Status::OK);
 }
 
-grpc::Status FakeQueryService::HandleMetrics(const v1::MetricsRequest&,
-                                             v1::MetricsResponse* response) {
+void FakeQueryService::HandleMetrics(MetricsCall* call) {
   metrics_.fetch_add(1);
+  v1::MetricsResponse* response = call->response();
   response->set_node_id("fake");
   response->set_queries_received(queries_.load());
   response->set_cpu_s(0.001 * static_cast<double>(queries_.load()));
-  return grpc::Status::OK;
+  call->Answer(grpc::Status::OK);
 }
 
 }  // namespace overlay::bench

@@ -2,12 +2,19 @@
 //
 // FakeQueryService: an in-process asynchronous QueryService for the bench
 // tests and for measuring overlay_bench itself. Query answers with
-// `chunks_per_query` chunks of `records_per_chunk` records (every Nth Query
-// fails with UNAVAILABLE if fail_every_nth_query is N > 0), GetChunk serves
-// them, Release acknowledges, GetMetrics reports the counters
-// (queries_received = Queries so far, cpu_s = 1 ms per Query, so tests can
-// check the per-CPU figures exactly). Owns the grpc::Server, its completion
-// queues and one drain thread per queue; binds 127.0.0.1:0 (or `port`).
+// `chunks_per_query` chunks of `records_per_chunk` records, marked complete
+// (every Nth Query fails with UNAVAILABLE if fail_every_nth_query is N > 0;
+// every Nth answers incomplete, naming a missing share, with
+// incomplete_every_nth_query; every Nth Query of client `reject_client` is
+// rejected with RESOURCE_EXHAUSTED and a grpc-retry-pushback-ms trailer, as
+// admission does), GetChunk serves them (chunk fail_chunk_index fails with
+// NOT_FOUND; with hold_chunks = K, GetChunk holds each
+// query's GetChunk calls until K of them, or all its chunks not yet answered,
+// are waiting, so a test can see how many a client keeps in flight), Release
+// acknowledges, GetMetrics reports the counters (queries_received = Queries
+// so far, cpu_s = 1 ms per Query, so tests can check the per-CPU figures
+// exactly). Owns the grpc::Server, its completion queues and one drain
+// thread per queue; binds 127.0.0.1:0 (or `port`).
 // Start/Shutdown from one thread; the counters are thread-safe.
 //
 //   FakeQueryService fake(FakeServiceOptions{});
@@ -22,12 +29,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "protos/overlay.grpc.pb.h"
 
 namespace overlay::bench {
@@ -41,7 +51,17 @@ struct FakeServiceOptions {
   int port = 0;                  // 0: any free port
   bool minimal_stack = false;    // GRPC_ARG_MINIMAL_STACK: no deadline
                                  // or message-size filters (cheaper calls)
+  int incomplete_every_nth_query = 0;  // > 0: Queries N, 2N, ... (of the
+                                       // answered ones) say complete=false
+  std::string reject_client;           // client id to reject ...
+  int reject_every_nth = 1;            // ... at its Queries N, 2N, ...
+  int reject_pushback_ms = 25;         // grpc-retry-pushback-ms of those
+  int hold_chunks = 0;        // > 1: hold a query's GetChunk calls, see above
+  int fail_chunk_index = -1;  // >= 0: GetChunk of it fails NOT_FOUND
 };
+
+template <typename Request, typename Response>
+class FakeCall;
 
 class FakeQueryService final {
  public:
@@ -60,21 +80,30 @@ class FakeQueryService final {
   int64_t chunks() const { return chunks_.load(); }
   int64_t releases() const { return releases_.load(); }
   int64_t metrics() const { return metrics_.load(); }
+  int64_t incomplete_queries() const { return incomplete_queries_.load(); }
+  int64_t rejected_queries() const { return rejected_queries_.load(); }
+  // Queries received per client id ("" for none).
+  std::map<std::string, int64_t> queries_by_client() const;
+  // With hold_chunks: the most GetChunk calls of one query held at once.
+  int64_t max_chunks_held() const;
 
  private:
   template <typename Request, typename Response>
   friend class FakeCall;
   struct Requesters;
+  using QueryCall = FakeCall<v1::QueryRequest, v1::QueryResponse>;
+  using ChunkCall = FakeCall<v1::ChunkRequest, v1::ChunkResponse>;
+  using ReleaseCall = FakeCall<v1::ReleaseRequest, v1::ReleaseResponse>;
+  using MetricsCall = FakeCall<v1::MetricsRequest, v1::MetricsResponse>;
 
-  grpc::Status HandleQuery(const v1::QueryRequest& request,
-                           v1::QueryResponse* response);
-  grpc::Status HandleChunk(const v1::ChunkRequest& request,
-                           v1::ChunkResponse* response);
-  grpc::Status HandleRelease(const v1::ReleaseRequest& request,
-                             v1::ReleaseResponse* response);
-  grpc::Status HandleMetrics(const v1::MetricsRequest& request,
-                             v1::MetricsResponse* response);
+  // Each handler answers its call now, or (GetChunk with hold_chunks) later.
+  void HandleQuery(QueryCall* call);
+  void HandleChunk(ChunkCall* call);
+  void HandleRelease(ReleaseCall* call);
+  void HandleMetrics(MetricsCall* call);
   void ArmCalls(grpc::ServerCompletionQueue* cq);
+  // Answers every held GetChunk with `status` (at shutdown).
+  void ReleaseHeldChunks(const grpc::Status& status);
 
   const FakeServiceOptions options_;
   v1::QueryService::AsyncService service_;
@@ -91,6 +120,20 @@ class FakeQueryService final {
   std::atomic<int64_t> chunks_{0};
   std::atomic<int64_t> releases_{0};
   std::atomic<int64_t> metrics_{0};
+  std::atomic<int64_t> answered_queries_{0};
+  std::atomic<int64_t> incomplete_queries_{0};
+  std::atomic<int64_t> rejected_queries_{0};
+
+  // Held GetChunk calls of one query, and how many of its chunks were
+  // answered.
+  struct HeldChunks {
+    std::vector<ChunkCall*> calls;
+    int answered = 0;
+  };
+  mutable absl::Mutex mu_;
+  std::map<std::string, int64_t> queries_by_client_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, HeldChunks> held_ ABSL_GUARDED_BY(mu_);
+  int64_t max_chunks_held_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace overlay::bench

@@ -77,6 +77,54 @@ BenchResult MakeResult() {
   r.nodes = {node};
   r.server_cpu_s = 1.5;
   r.ok_per_server_cpu_s = 200;
+  ClientReport only;
+  only.name = "default";
+  only.mode = "closed";
+  only.requests = 302;
+  only.ok = 300;
+  only.errors = 2;
+  only.success_rate = 300.0 / 302;
+  only.latency = r.latency;
+  only.errors_by_code = r.errors_by_code;
+  only.errors_by_message = r.errors_by_message;
+  r.clients = {only};
+  return r;
+}
+
+// The same run as two --client clients, one of them rejected by admission.
+BenchResult MakeTwoClientResult() {
+  BenchResult r = MakeResult();
+  r.mode = "mixed";
+  r.explicit_clients = true;
+  ClientReport heavy = r.clients[0];
+  heavy.name = heavy.client_id = "heavy";
+  heavy.mode = "open";
+  heavy.rate = 3000;
+  heavy.planned = 202;
+  heavy.requests = 202;
+  heavy.ok = 180;
+  heavy.errors = 22;
+  heavy.success_rate = 180.0 / 202;
+  heavy.errors_by_code = {{"DEADLINE_EXCEEDED", 2}, {"RESOURCE_EXHAUSTED", 20}};
+  heavy.errors_by_message = {{"Query: RESOURCE_EXHAUSTED: over share", 20},
+                             {"GetChunk: DEADLINE_EXCEEDED: late", 2}};
+  heavy.error_latency.count = 22;
+  heavy.error_latency.p50_ms = 0.25;
+  heavy.error_latency.p99_ms = 0.75;
+  heavy.retry_pushback.count = 20;
+  heavy.retry_pushback.max_ms = 25;
+  ClientReport light = r.clients[0];
+  light.name = light.client_id = "light";
+  light.requests = 120;
+  light.ok = 120;
+  light.errors = 0;
+  light.success_rate = 1;
+  light.errors_by_code.clear();
+  light.errors_by_message.clear();
+  r.clients = {heavy, light};
+  r.requests = 322;
+  r.ok = 300;
+  r.errors = 22;
   return r;
 }
 
@@ -106,6 +154,107 @@ TEST(ReportJsonTest, EscapesStringsAndKeepsTheSchema) {
   for (const char* key : {"p50", "p90", "p99", "p999", "max"}) {
     EXPECT_TRUE(doc["latency_ms"].HasMember(key)) << key;
   }
+}
+
+TEST(ReportJsonTest, ClientsAreAnAdditionToTheSchema) {
+  const std::string json = RenderJsonReport(MakeTwoClientResult());
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  EXPECT_STREQ(doc["schema"].GetString(), "overlay_bench/1");
+  EXPECT_STREQ(doc["mode"].GetString(), "mixed");
+  ASSERT_TRUE(doc["clients"].IsArray());
+  ASSERT_EQ(doc["clients"].Size(), 2u);
+  const rapidjson::Value& heavy = doc["clients"][0];
+  for (const char* key : {"name",
+                          "client_id",
+                          "mode",
+                          "workload",
+                          "planned",
+                          "concurrency",
+                          "rate",
+                          "duration_s",
+                          "deadline_ms",
+                          "channels",
+                          "parallel",
+                          "requests",
+                          "ok",
+                          "errors",
+                          "partial",
+                          "release_failures",
+                          "success_rate",
+                          "wall_s",
+                          "qps",
+                          "attempted_qps",
+                          "latency_ms",
+                          "error_latency_ms",
+                          "latency_split_ms",
+                          "open_loop",
+                          "retry_pushback_ms",
+                          "errors_by_code",
+                          "errors_by_message"}) {
+    EXPECT_TRUE(heavy.HasMember(key)) << key;
+  }
+  EXPECT_STREQ(heavy["name"].GetString(), "heavy");
+  EXPECT_EQ(heavy["errors_by_code"]["RESOURCE_EXHAUSTED"].GetInt64(), 20);
+  EXPECT_NEAR(heavy["success_rate"].GetDouble(), 180.0 / 202, 1e-6);
+  EXPECT_EQ(heavy["open_loop"]["scheduled"].GetInt64(), 202);
+  EXPECT_EQ(heavy["retry_pushback_ms"]["count"].GetInt64(), 20);
+  EXPECT_TRUE(doc["clients"][1]["open_loop"].IsNull());
+  EXPECT_TRUE(doc["clients"][1]["errors_by_code"].ObjectEmpty());
+  // Every field of before is still there.
+  for (const char* key : {"schema",
+                          "started_at",
+                          "target",
+                          "rpc",
+                          "workload",
+                          "fetch_chunks",
+                          "planned",
+                          "requests",
+                          "concurrency",
+                          "rate",
+                          "duration_s",
+                          "warmup",
+                          "deadline_ms",
+                          "channels",
+                          "cq_threads",
+                          "ok",
+                          "errors",
+                          "partial",
+                          "release_failures",
+                          "wall_s",
+                          "qps",
+                          "attempted_qps",
+                          "latency_ms",
+                          "error_latency_ms",
+                          "latency_split_ms",
+                          "open_loop",
+                          "per_query",
+                          "histogram",
+                          "timeline",
+                          "errors_by_code",
+                          "errors_by_message",
+                          "client",
+                          "server",
+                          "nodes"}) {
+    EXPECT_TRUE(doc.HasMember(key)) << key;
+  }
+}
+
+TEST(TerminalReportTest, ShowsEachClientWithItsErrors) {
+  const std::string text = RenderTextReport(MakeTwoClientResult());
+  EXPECT_THAT(text, HasSubstr("mixed loop, 2 clients"));
+  EXPECT_THAT(text, HasSubstr("clients (latency ms of successes"));
+  EXPECT_THAT(text, HasSubstr("  heavy      open        202      180      22"
+                              "   89.11%"));
+  EXPECT_THAT(text, HasSubstr("  light      closed      120      120       0"
+                              "  100.00%"));
+  EXPECT_THAT(text, HasSubstr("errors:  DEADLINE_EXCEEDED 2  "
+                              "RESOURCE_EXHAUSTED 20  (failed p50 0.250 p99 "
+                              "0.750 ms)  retry hints 20 (max 25.0 ms)"));
+  // A run without --client has no clients section.
+  EXPECT_THAT(RenderTextReport(MakeResult()),
+              Not(HasSubstr("clients (latency")));
 }
 
 TEST(ReportSvgTest, IsOneWellFormedChartWithLabels) {

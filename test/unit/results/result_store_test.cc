@@ -11,7 +11,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "core/results/result_memory.h"
 #include "test/test_util/fake_clock.h"
+#include "test/test_util/status_matchers.h"
 
 namespace overlay {
 namespace {
@@ -20,6 +24,7 @@ using ::overlay::testing::FakeClock;
 
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kTtl = 100 * kMs;
+constexpr int64_t kPlenty = int64_t{1} << 30;
 
 // Rows with an exact capacity, so byte accounting is predictable.
 RowList Rows(std::initializer_list<uint32_t> rows) {
@@ -32,20 +37,98 @@ int64_t BytesOf(const RowList& rows) {
   return static_cast<int64_t>(rows.capacity() * sizeof(uint32_t));
 }
 
+// ---- ResultMemory ----
+
+TEST(ResultMemoryTest, TryChargeStaysWithinTheLimit) {
+  ResultMemory memory(100);
+  EXPECT_EQ(memory.limit(), 100);
+  EXPECT_EQ(memory.used(), 0);
+  EXPECT_FALSE(memory.full());
+  EXPECT_TRUE(memory.TryCharge(60));
+  EXPECT_EQ(memory.used(), 60);
+  EXPECT_FALSE(memory.TryCharge(41));  // 101 > 100: refused, nothing charged
+  EXPECT_EQ(memory.used(), 60);
+  EXPECT_TRUE(memory.TryCharge(40));  // exactly the limit fits
+  EXPECT_EQ(memory.used(), 100);
+  EXPECT_TRUE(memory.full());
+  EXPECT_FALSE(memory.TryCharge(1));
+  EXPECT_TRUE(memory.TryCharge(0));  // nothing more always fits at the limit
+  EXPECT_EQ(memory.used(), 100);
+}
+
+TEST(ResultMemoryTest, ChargeAlwaysSucceedsAndTryChargeThenRefuses) {
+  ResultMemory memory(100);
+  memory.Charge(150);  // bytes that must be kept, past the limit
+  EXPECT_EQ(memory.used(), 150);
+  EXPECT_TRUE(memory.full());
+  EXPECT_FALSE(memory.TryCharge(0));
+  EXPECT_FALSE(memory.TryCharge(1));
+  memory.Refund(100);
+  EXPECT_EQ(memory.used(), 50);
+  EXPECT_FALSE(memory.full());
+  EXPECT_TRUE(memory.TryCharge(50));
+  memory.Refund(100);
+  EXPECT_EQ(memory.used(), 0);
+}
+
+TEST(ResultMemoryTest, ConcurrentTryChargeNeverOvershootsTheLimit) {
+  constexpr int kThreads = 4;
+  constexpr int kAttempts = 20'000;
+  constexpr int64_t kLimit = 25'000;  // fewer than the 80,000 attempts
+  ResultMemory memory(kLimit);
+  std::atomic<int64_t> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kAttempts; ++i) {
+        if (memory.TryCharge(1)) granted.fetch_add(1);
+        EXPECT_LE(memory.used(), kLimit);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(granted.load(), kLimit);
+  EXPECT_EQ(memory.used(), kLimit);
+}
+
+TEST(ResultMemoryTest, ConcurrentChargeAndRefundBalance) {
+  ResultMemory memory(1000);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&memory, t] {
+      for (int i = 0; i < 10'000; ++i) {
+        const int64_t bytes = (i + t) % 97 + 1;
+        if (i % 2 == 0) {
+          memory.Charge(bytes);
+          memory.Refund(bytes);
+        } else if (memory.TryCharge(bytes)) {
+          memory.Refund(bytes);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(memory.used(), 0);
+}
+
+// ---- InMemoryResultStore ----
+
 class ResultStoreTest : public ::testing::Test {
  protected:
   FakeClock clock_;
-  InMemoryResultStore store_{&clock_, kTtl, /*max_results=*/3};
+  ResultMemory memory_{kPlenty};
+  InMemoryResultStore store_{&clock_, kTtl, /*max_results=*/3, &memory_};
 };
 
 TEST_F(ResultStoreTest, PutThenGetReturnsTheRows) {
   RowList rows = Rows({4, 8, 15, 16, 23, 42});
-  store_.Put("q1", rows);
+  ASSERT_OK(store_.Put("q1", rows));
   std::shared_ptr<const RowList> got = store_.Get("q1");
   ASSERT_NE(got, nullptr);
   EXPECT_EQ(*got, rows);
   EXPECT_EQ(store_.results_held(), 1);
   EXPECT_EQ(store_.bytes_held(), BytesOf(rows));
+  EXPECT_EQ(memory_.used(), BytesOf(rows));  // charged to the node's memory
 }
 
 TEST_F(ResultStoreTest, UnknownIdIsNull) {
@@ -53,41 +136,46 @@ TEST_F(ResultStoreTest, UnknownIdIsNull) {
   EXPECT_FALSE(store_.Release("nope"));
   EXPECT_EQ(store_.results_held(), 0);
   EXPECT_EQ(store_.bytes_held(), 0);
+  EXPECT_EQ(memory_.used(), 0);
 }
 
 TEST_F(ResultStoreTest, EmptyResultIsHeldAndCostsNothing) {
-  store_.Put("empty", RowList());
+  ASSERT_OK(store_.Put("empty", RowList()));
   std::shared_ptr<const RowList> got = store_.Get("empty");
   ASSERT_NE(got, nullptr);
   EXPECT_TRUE(got->empty());
   EXPECT_EQ(store_.bytes_held(), 0);
+  EXPECT_EQ(memory_.used(), 0);
 }
 
 TEST_F(ResultStoreTest, ReleaseDropsTheResultOnce) {
-  store_.Put("q1", Rows({1, 2, 3}));
+  ASSERT_OK(store_.Put("q1", Rows({1, 2, 3})));
   EXPECT_TRUE(store_.Release("q1"));
   EXPECT_EQ(store_.Get("q1"), nullptr);
   EXPECT_FALSE(store_.Release("q1"));
   EXPECT_EQ(store_.results_held(), 0);
   EXPECT_EQ(store_.bytes_held(), 0);
+  EXPECT_EQ(memory_.used(), 0);
 }
 
 TEST_F(ResultStoreTest, ReaderKeepsRowsAliveAfterRelease) {
-  store_.Put("q1", Rows({7, 9}));
+  ASSERT_OK(store_.Put("q1", Rows({7, 9})));
   std::shared_ptr<const RowList> held = store_.Get("q1");
   ASSERT_TRUE(store_.Release("q1"));
   ASSERT_NE(held, nullptr);
   EXPECT_EQ(*held, Rows({7, 9}));
   EXPECT_EQ(store_.bytes_held(), 0);  // no longer the store's
+  EXPECT_EQ(memory_.used(), 0);
 }
 
 TEST_F(ResultStoreTest, PutAgainReplacesAndReaccountsBytes) {
-  store_.Put("q1", Rows({1, 2, 3, 4, 5, 6, 7, 8}));
+  ASSERT_OK(store_.Put("q1", Rows({1, 2, 3, 4, 5, 6, 7, 8})));
   RowList smaller = Rows({9});
-  store_.Put("q1", smaller);
+  ASSERT_OK(store_.Put("q1", smaller));
   EXPECT_EQ(*store_.Get("q1"), smaller);
   EXPECT_EQ(store_.results_held(), 1);
   EXPECT_EQ(store_.bytes_held(), BytesOf(smaller));
+  EXPECT_EQ(memory_.used(), BytesOf(smaller));
 }
 
 TEST_F(ResultStoreTest, BytesHeldSumsEveryResultAndReturnsToZero) {
@@ -95,20 +183,23 @@ TEST_F(ResultStoreTest, BytesHeldSumsEveryResultAndReturnsToZero) {
   RowList b = Rows({4, 5, 6, 7, 8});
   RowList c(1000, 7);
   c.shrink_to_fit();
-  store_.Put("a", a);
-  store_.Put("b", b);
-  store_.Put("c", c);
+  ASSERT_OK(store_.Put("a", a));
+  ASSERT_OK(store_.Put("b", b));
+  ASSERT_OK(store_.Put("c", c));
   EXPECT_EQ(store_.bytes_held(), BytesOf(a) + BytesOf(b) + BytesOf(c));
+  EXPECT_EQ(memory_.used(), store_.bytes_held());
   ASSERT_TRUE(store_.Release("b"));
   EXPECT_EQ(store_.bytes_held(), BytesOf(a) + BytesOf(c));
+  EXPECT_EQ(memory_.used(), store_.bytes_held());
   clock_.AdvanceNanos(kTtl);
   EXPECT_EQ(store_.ExpireIdle(), 2);
   EXPECT_EQ(store_.bytes_held(), 0);
   EXPECT_EQ(store_.results_held(), 0);
+  EXPECT_EQ(memory_.used(), 0);
 }
 
 TEST_F(ResultStoreTest, ExpiresAfterTheTtlOfDisuse) {
-  store_.Put("q1", Rows({1}));
+  ASSERT_OK(store_.Put("q1", Rows({1})));
   clock_.AdvanceNanos(kTtl - 1);
   EXPECT_EQ(store_.ExpireIdle(), 0);
   EXPECT_NE(store_.Get("q1"), nullptr);  // a use: the TTL restarts here
@@ -119,12 +210,13 @@ TEST_F(ResultStoreTest, ExpiresAfterTheTtlOfDisuse) {
   EXPECT_EQ(store_.Get("q1"), nullptr);
   EXPECT_FALSE(store_.Release("q1"));
   EXPECT_EQ(store_.bytes_held(), 0);
+  EXPECT_EQ(memory_.used(), 0);
 }
 
 TEST_F(ResultStoreTest, ExpireIdleKeepsRecentlyUsedResults) {
-  store_.Put("old", Rows({1}));
+  ASSERT_OK(store_.Put("old", Rows({1})));
   clock_.AdvanceNanos(kTtl / 2);
-  store_.Put("new", Rows({2}));
+  ASSERT_OK(store_.Put("new", Rows({2})));
   clock_.AdvanceNanos(kTtl / 2);
   EXPECT_EQ(store_.ExpireIdle(), 1);
   EXPECT_EQ(store_.Get("old"), nullptr);
@@ -134,40 +226,126 @@ TEST_F(ResultStoreTest, ExpireIdleKeepsRecentlyUsedResults) {
 // The header promises Get() is null for an expired result; the janitor only
 // sweeps once a second, so Get() must not rely on ExpireIdle() having run.
 TEST_F(ResultStoreTest, GetOfAnExpiredResultIsNullEvenBeforeTheSweep) {
-  store_.Put("q1", Rows({1, 2}));
+  ASSERT_OK(store_.Put("q1", Rows({1, 2})));
   clock_.AdvanceNanos(kTtl);
   EXPECT_TRUE(store_.Get("q1") == nullptr)
       << "Get() revived a result idle for a whole TTL";
+  EXPECT_EQ(memory_.used(), 0);  // and its bytes went back
 }
 
-TEST_F(ResultStoreTest, LeastRecentlyUsedIsDroppedPastTheBound) {
-  store_.Put("a", Rows({1}));
+// The count bound refuses the new result; it never evicts a held one, not
+// even the least recently used.
+TEST_F(ResultStoreTest, CountBoundRefusesTheNewResultAndEvictsNothing) {
+  ASSERT_OK(store_.Put("a", Rows({1})));
   clock_.AdvanceMillis(1);
-  store_.Put("b", Rows({2}));
+  ASSERT_OK(store_.Put("b", Rows({2})));
   clock_.AdvanceMillis(1);
-  store_.Put("c", Rows({3}));
+  ASSERT_OK(store_.Put("c", Rows({3})));
   clock_.AdvanceMillis(1);
-  ASSERT_NE(store_.Get("a"), nullptr);  // "b" is now the least recent
+  ASSERT_NE(store_.Get("a"), nullptr);  // "b" is the least recent
   clock_.AdvanceMillis(1);
-  store_.Put("d", Rows({4, 5}));
+  const int64_t bytes_before = store_.bytes_held();
+
+  absl::Status status = store_.Put("d", Rows({4, 5}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "max_results_held 3"))
+      << status;
   EXPECT_EQ(store_.results_held(), 3);
-  EXPECT_EQ(store_.Get("b"), nullptr);
-  EXPECT_NE(store_.Get("a"), nullptr);
-  EXPECT_NE(store_.Get("c"), nullptr);
-  EXPECT_NE(store_.Get("d"), nullptr);
-  EXPECT_EQ(store_.bytes_held(),
-            BytesOf(Rows({1})) + BytesOf(Rows({3})) + BytesOf(Rows({4, 5})));
+  EXPECT_EQ(store_.Get("d"), nullptr);  // nothing stored
+  for (const char* id : {"a", "b", "c"}) {
+    EXPECT_NE(store_.Get(id), nullptr) << id << " was evicted";
+  }
+  EXPECT_EQ(store_.bytes_held(), bytes_before);
+  EXPECT_EQ(memory_.used(), bytes_before);
+
+  // Room made by a Release is usable at once.
+  ASSERT_TRUE(store_.Release("b"));
+  EXPECT_OK(store_.Put("d", Rows({4, 5})));
+  EXPECT_EQ(store_.results_held(), 3);
 }
 
-TEST_F(ResultStoreTest, ConcurrentPutGetReleaseBalanceBytes) {
+TEST_F(ResultStoreTest, ReplacingAResultAtTheCountBoundIsAllowed) {
+  ASSERT_OK(store_.Put("a", Rows({1})));
+  ASSERT_OK(store_.Put("b", Rows({2})));
+  ASSERT_OK(store_.Put("c", Rows({3})));
+  EXPECT_OK(store_.Put("b", Rows({20, 21})));  // a re-run, not a new result
+  EXPECT_EQ(*store_.Get("b"), Rows({20, 21}));
+  EXPECT_EQ(store_.results_held(), 3);
+}
+
+TEST(ResultStoreMemoryTest, MemoryBoundRefusesTheNewResultAndEvictsNothing) {
   FakeClock clock;
-  InMemoryResultStore store(&clock, kTtl, /*max_results=*/1000);
+  // Room for two results of 1,000 rows (4,000 bytes each), not three.
+  ResultMemory memory(9000);
+  InMemoryResultStore store(&clock, kTtl, /*max_results=*/100, &memory);
+  ASSERT_OK(store.Put("a", RowList(1000, 1)));
+  clock.AdvanceMillis(1);
+  ASSERT_OK(store.Put("b", RowList(1000, 2)));
+  clock.AdvanceMillis(1);
+  ASSERT_NE(store.Get("a"), nullptr);  // "b" is the least recent
+  clock.AdvanceMillis(1);
+
+  absl::Status status = store.Put("c", RowList(1000, 3));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "max_result_mb")) << status;
+  EXPECT_EQ(store.Get("c"), nullptr);
+  EXPECT_NE(store.Get("a"), nullptr);
+  EXPECT_NE(store.Get("b"), nullptr);
+  EXPECT_EQ(store.results_held(), 2);
+  EXPECT_EQ(store.bytes_held(), 8000);
+  EXPECT_EQ(memory.used(), 8000);
+
+  // One result larger than the whole bound is refused too, never kept by
+  // dropping the others.
+  status = store.Put("huge", RowList(5000, 4));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_EQ(store.results_held(), 2);
+
+  ASSERT_TRUE(store.Release("a"));
+  EXPECT_OK(store.Put("c", RowList(1000, 3)));
+  EXPECT_EQ(memory.used(), 8000);
+}
+
+// The memory is the node's, shared with the portal's prefetched chunks: bytes
+// charged by anyone else count against every store.
+TEST(ResultStoreMemoryTest, BytesChargedElsewhereCountAgainstTheStore) {
+  FakeClock clock;
+  ResultMemory memory(10'000);
+  InMemoryResultStore first(&clock, kTtl, /*max_results=*/100, &memory);
+  InMemoryResultStore second(&clock, kTtl, /*max_results=*/100, &memory);
+  ASSERT_OK(first.Put("a", RowList(1000, 1)));  // 4,000
+  memory.Charge(4000);                          // e.g. a prefetched chunk
+  EXPECT_EQ(second.Put("b", RowList(1000, 2)).code(),
+            absl::StatusCode::kResourceExhausted);
+  memory.Refund(4000);
+  EXPECT_OK(second.Put("b", RowList(1000, 2)));
+  EXPECT_EQ(memory.used(), 8000);
+  EXPECT_EQ(first.bytes_held() + second.bytes_held(), 8000);
+}
+
+TEST(ResultStoreMemoryTest, DestroyingTheStoreRefundsWhatItHeld) {
+  FakeClock clock;
+  ResultMemory memory(kPlenty);
+  memory.Charge(123);  // someone else's
+  {
+    InMemoryResultStore store(&clock, kTtl, /*max_results=*/10, &memory);
+    ASSERT_OK(store.Put("a", RowList(1000, 1)));
+    ASSERT_OK(store.Put("b", RowList(10, 1)));
+    EXPECT_EQ(memory.used(), 123 + store.bytes_held());
+  }
+  EXPECT_EQ(memory.used(), 123);
+}
+
+TEST(ResultStoreConcurrencyTest, ConcurrentPutGetReleaseBalanceBytes) {
+  FakeClock clock;
+  ResultMemory memory(kPlenty);
+  InMemoryResultStore store(&clock, kTtl, /*max_results=*/1000, &memory);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&store, t] {
       for (int i = 0; i < 200; ++i) {
         const std::string id = std::to_string(t) + "/" + std::to_string(i);
-        store.Put(id, RowList(static_cast<size_t>(i % 17 + 1), 1));
+        EXPECT_OK(store.Put(id, RowList(static_cast<size_t>(i % 17 + 1), 1)));
         EXPECT_NE(store.Get(id), nullptr);
         EXPECT_TRUE(store.Release(id));
       }
@@ -176,70 +354,33 @@ TEST_F(ResultStoreTest, ConcurrentPutGetReleaseBalanceBytes) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(store.results_held(), 0);
   EXPECT_EQ(store.bytes_held(), 0);
+  EXPECT_EQ(memory.used(), 0);
 }
 
-TEST(SeenQueriesTest, FirstSightingOnlyOnce) {
+// At the bounds, concurrent Puts are refused rather than overshooting.
+TEST(ResultStoreConcurrencyTest, ConcurrentPutsNeverExceedTheBounds) {
   FakeClock clock;
-  SeenQueries seen(&clock, kTtl);
-  EXPECT_TRUE(seen.FirstSighting("q1"));
-  EXPECT_FALSE(seen.FirstSighting("q1"));
-  EXPECT_FALSE(seen.FirstSighting("q1"));
-  EXPECT_TRUE(seen.FirstSighting("q2"));
-}
-
-TEST(SeenQueriesTest, ExpireOldForgetsAfterTheTtl) {
-  FakeClock clock;
-  SeenQueries seen(&clock, kTtl);
-  ASSERT_TRUE(seen.FirstSighting("q1"));
-  clock.AdvanceNanos(kTtl / 2);
-  ASSERT_TRUE(seen.FirstSighting("q2"));
-  EXPECT_FALSE(seen.FirstSighting("q1"));  // a repeat does not refresh it
-  clock.AdvanceNanos(kTtl / 2 - 1);
-  EXPECT_EQ(seen.ExpireOld(), 0);
-  clock.AdvanceNanos(1);  // q1 is one TTL old
-  EXPECT_EQ(seen.ExpireOld(), 1);
-  EXPECT_TRUE(seen.FirstSighting("q1"));
-  EXPECT_FALSE(seen.FirstSighting("q2"));
-  clock.AdvanceNanos(kTtl);
-  EXPECT_EQ(seen.ExpireOld(), 2);
-}
-
-TEST(ResultStoreBytesTest, ByteBoundDropsLeastRecentlyUsed) {
-  FakeClock clock;
-  // Room for two results of 1,000 rows (4,000 bytes each), not three.
-  InMemoryResultStore store(&clock, kTtl, /*max_results=*/100,
-                            /*max_bytes=*/9000);
-  store.Put("a", RowList(1000, 1));
-  clock.AdvanceMillis(1);
-  store.Put("b", RowList(1000, 2));
-  clock.AdvanceMillis(1);
-  ASSERT_NE(store.Get("a"), nullptr);  // a is now more recent than b
-  clock.AdvanceMillis(1);
-  store.Put("c", RowList(1000, 3));
-  EXPECT_EQ(store.Get("b"), nullptr);
-  EXPECT_NE(store.Get("a"), nullptr);
-  EXPECT_NE(store.Get("c"), nullptr);
-  EXPECT_LE(store.bytes_held(), 9000);
-  // One result larger than the bound is still kept: it is being served.
-  store.Put("huge", RowList(5000, 4));
-  EXPECT_NE(store.Get("huge"), nullptr);
-  EXPECT_EQ(store.results_held(), 1);
-}
-
-TEST(SeenQueriesTest, ConcurrentSightingsHaveOneWinner) {
-  FakeClock clock;
-  SeenQueries seen(&clock, kTtl);
-  std::atomic<int> winners{0};
+  ResultMemory memory(40 * 400);  // 40 results of 100 rows
+  InMemoryResultStore store(&clock, kTtl, /*max_results=*/50, &memory);
+  std::atomic<int> stored{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 100; ++i) {
-        if (seen.FirstSighting("q" + std::to_string(i))) winners.fetch_add(1);
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        absl::Status status = store.Put(
+            std::to_string(t) + "/" + std::to_string(i), RowList(100, 1));
+        if (status.ok()) {
+          stored.fetch_add(1);
+        } else {
+          EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+        }
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(winners.load(), 100);
+  EXPECT_EQ(stored.load(), 40);
+  EXPECT_EQ(store.results_held(), 40);
+  EXPECT_EQ(memory.used(), 40 * 400);
 }
 
 }  // namespace

@@ -1,0 +1,61 @@
+// Copyright 2026 The overlay Authors.
+
+#include "core/fanout/fanout_aggregator.h"
+
+#include <utility>
+
+#include "glog/logging.h"
+
+namespace overlay {
+
+FanoutAggregator::FanoutAggregator(ShareMerge* merge,
+                                   absl::AnyInvocable<void()> done)
+    : merge_(merge), done_(std::move(done)) {}
+
+void FanoutAggregator::StartedAll() {
+  started_all_ = true;
+  if (outstanding_ == 0 && done_ != nullptr) {
+    absl::AnyInvocable<void()> done = std::move(done_);
+    done_ = nullptr;
+    done();
+  }
+}
+
+void FanoutAggregator::Merge(v1::ShareHit hit) {
+  if (!answered_.insert(hit.node_id()).second) return;  // came another way
+  merge_->AddShare(std::move(hit));
+}
+
+void FanoutAggregator::ReportShare(v1::ShareHit hit) {
+  Merge(std::move(hit));
+  PartReported();
+}
+
+void FanoutAggregator::ReportAnswer(const std::string& neighbor,
+                                    v1::ExecuteResponse* answer) {
+  for (v1::ShareHit& hit : *answer->mutable_hits()) Merge(std::move(hit));
+  for (v1::NodeFailure& failure : *answer->mutable_failures()) {
+    failures_.push_back(std::move(failure));
+  }
+  PartReported();
+}
+
+void FanoutAggregator::ReportFailure(const std::string& node_id,
+                                     const grpc::Status& status) {
+  v1::NodeFailure& failure = failures_.emplace_back();
+  failure.set_node_id(node_id);
+  failure.set_code(status.error_code());
+  failure.set_message(status.error_message());
+  PartReported();
+}
+
+void FanoutAggregator::PartReported() {
+  DCHECK_GT(outstanding_, 0) << "a part reported twice";
+  if (--outstanding_ == 0 && started_all_ && done_ != nullptr) {
+    absl::AnyInvocable<void()> done = std::move(done_);
+    done_ = nullptr;
+    done();
+  }
+}
+
+}  // namespace overlay

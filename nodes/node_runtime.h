@@ -1,0 +1,106 @@
+// Copyright 2026 The overlay Authors.
+//
+// What a call object of a node may use, in three parts, all owned by
+// NodeServer and alive until every call is gone (see its shutdown order):
+//   NodeEnv       the immutable environment: config, self, the share and
+//                 its table, the overlay map, the clock and its timers;
+//   NodeServices  the node's services, each a class with its own narrow,
+//                 thread-safe interface (outbound calls, executions,
+//                 results, plans, scan workers, gate, metrics, hooks);
+//   GrpcServices  the async gRPC services calls are requested from.
+// Calls receive a `const Node*`; they never own or replace a service.
+
+#ifndef OVERLAY_NODES_NODE_RUNTIME_H_
+#define OVERLAY_NODES_NODE_RUNTIME_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/common/clock.h"
+#include "core/config/overlay_config.h"
+#include "core/fanout/peer_client.h"
+#include "core/reactor/done_tags.h"
+#include "core/reactor/inflight_gate.h"
+#include "core/reactor/timer.h"
+#include "core/reactor/worker_pool.h"
+#include "core/results/execution_registry.h"
+#include "core/results/overlay_map.h"
+#include "core/results/query_plan.h"
+#include "core/results/result_memory.h"
+#include "core/results/result_store.h"
+#include "core/store/csv_loader.h"
+#include "core/store/table.h"
+#include "nodes/node_hooks.h"
+#include "nodes/node_metrics.h"
+#include "nodes/query_ids.h"
+#include "protos/health.grpc.pb.h"
+#include "protos/overlay.grpc.pb.h"
+
+namespace overlay {
+
+// QueryService with GetChunk served raw (grpc::ByteBuffer in and out), so
+// a chunk relayed from its owner is never parsed by the portal.
+using QueryAsyncService = v1::QueryService::WithAsyncMethod_Query<
+    v1::QueryService::WithRawMethod_GetChunk<
+        v1::QueryService::WithAsyncMethod_Release<
+            v1::QueryService::WithAsyncMethod_GetMetrics<
+                v1::QueryService::WithAsyncMethod_Shutdown<
+                    v1::QueryService::Service>>>>>;
+// PeerService with Fetch served raw: a relaying node passes the owner's
+// bytes on without parsing them.
+using PeerAsyncService = v1::PeerService::WithAsyncMethod_Execute<
+    v1::PeerService::WithRawMethod_Fetch<
+        v1::PeerService::WithAsyncMethod_ReleaseResult<
+            v1::PeerService::Service>>>;
+
+struct NodeEnv {
+  const OverlayConfig* config = nullptr;
+  const ProcessConfig* self = nullptr;
+  const OverlayMap* map = nullptr;
+  const ShareInfo* share = nullptr;  // null: this node holds no data
+  const Table* table = nullptr;      // empty when share is null
+  const LoadStats* load_stats = nullptr;
+  double load_seconds = 0;
+  // No share of the config precedes this node's in result order.
+  bool owns_first_share = false;
+  Clock* clock = nullptr;
+  TimerService* timers = nullptr;
+  int64_t start_nanos = 0;
+  int64_t default_deadline_nanos = 0;  // default_query_deadline_ms
+  int64_t result_ttl_nanos = 0;
+  int64_t hop_cap_nanos = 0;           // neighbor_timeout_ms
+
+  const std::string& id() const { return self->id; }
+};
+
+struct NodeServices {
+  PeerClient* peers = nullptr;
+  ExecutionRegistry* executions = nullptr;
+  ResultStore* results = nullptr;
+  QueryRegistry* plans = nullptr;
+  ResultMemory* memory = nullptr;
+  WorkerPool* workers = nullptr;
+  InflightGate* gate = nullptr;
+  NodeMetrics* metrics = nullptr;
+  QueryIds* ids = nullptr;
+  NodeHooks* hooks = nullptr;  // never null (NoHooks)
+  DoneTagOrphans* orphans = nullptr;
+  std::function<void()> request_shutdown;  // thread-safe; returns at once
+};
+
+struct GrpcServices {
+  QueryAsyncService* query = nullptr;
+  PeerAsyncService* peer = nullptr;
+  grpc::health::v1::Health::AsyncService* health = nullptr;
+};
+
+struct Node {
+  NodeEnv env;
+  NodeServices services;
+  GrpcServices grpc;
+};
+
+}  // namespace overlay
+
+#endif  // OVERLAY_NODES_NODE_RUNTIME_H_

@@ -1,0 +1,38 @@
+// Copyright 2026 The overlay Authors.
+//
+// StartShareScan: runs a query's LocalExecution over this node's table. A
+// first slice runs inline on the calling reactor thread (a query with a
+// limit usually ends there, and then costs no thread hop); the rest runs on
+// a scan worker in slices, stopping between slices once the execution is
+// cancelled or its deadline passed, so a long scan never stalls a reactor
+// and never outlives the query. The matches are then kept in the
+// ResultStore, or encoded into the outcome when they fit in one chunk (the
+// owner then holds nothing), and the execution finishes, waking its
+// waiters. Callable from a reactor thread; the scan owns itself.
+
+#ifndef OVERLAY_NODES_SHARE_SCAN_H_
+#define OVERLAY_NODES_SHARE_SCAN_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "core/results/execution_registry.h"
+#include "core/store/filter.h"
+#include "nodes/node_runtime.h"
+
+namespace overlay {
+
+struct ShareScanRequest {
+  std::shared_ptr<LocalExecution> execution;
+  Filter filter;
+  int64_t deadline = 0;  // on the node's clock
+  // Matches that fit in this many records travel with the answer; 0 never.
+  int32_t inline_records_up_to = 0;
+};
+
+// May finish the execution before it returns.
+void StartShareScan(const Node* node, ShareScanRequest request);
+
+}  // namespace overlay
+
+#endif  // OVERLAY_NODES_SHARE_SCAN_H_

@@ -1,0 +1,278 @@
+// Copyright 2026 The overlay Authors.
+
+#include "test/test_util/inprocess_overlay.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "core/common/status_macros.h"
+
+namespace overlay::testing {
+
+// Bumped whenever a node's calls change; WaitFor waits on it.
+struct InProcessOverlay::Signal {
+  absl::Mutex mu;
+  absl::CondVar changed;
+  int64_t version ABSL_GUARDED_BY(mu) = 0;
+  void Bump() {
+    absl::MutexLock lock(&mu);
+    ++version;
+    changed.SignalAll();
+  }
+};
+
+class InProcessOverlay::Hooks final : public NodeHooks {
+ public:
+  explicit Hooks(Signal* signal) : signal_(signal) {}
+
+  Action OnCall(RpcKind kind, grpc::Status* status, Notifier* resume,
+                grpc::CompletionQueue* cq) override {
+    absl::MutexLock lock(&mu_);
+    if (fail_) {
+      *status = fail_status_;
+      return Action::kFail;
+    }
+    if (stall_) {
+      parked_[resume] = cq;
+      return Action::kHold;
+    }
+    return Action::kProceed;
+  }
+  bool Unpark(Notifier* resume) override {
+    absl::MutexLock lock(&mu_);
+    return parked_.erase(resume) > 0;
+  }
+  bool HoldReply(RpcKind kind) override {
+    absl::MutexLock lock(&mu_);
+    if (!hold_replies_ || kind != RpcKind::kExecute) return false;
+    ++held_replies_;
+    return true;
+  }
+  void Changed() override { signal_->Bump(); }
+
+  void Stall() {
+    absl::MutexLock lock(&mu_);
+    stall_ = true;
+  }
+  void Resume() {
+    absl::flat_hash_map<Notifier*, grpc::CompletionQueue*> parked;
+    {
+      absl::MutexLock lock(&mu_);
+      stall_ = false;
+      parked.swap(parked_);
+    }
+    for (auto& [resume, cq] : parked) resume->Notify(cq);
+  }
+  void HoldReplies() {
+    absl::MutexLock lock(&mu_);
+    hold_replies_ = true;
+  }
+  void Fail(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    fail_ = true;
+    fail_status_ = std::move(status);
+  }
+  int held() const {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int>(parked_.size()) + held_replies_;
+  }
+
+ private:
+  Signal* const signal_;
+  mutable absl::Mutex mu_;
+  bool stall_ ABSL_GUARDED_BY(mu_) = false;
+  bool hold_replies_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status fail_status_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Notifier*, grpc::CompletionQueue*> parked_
+      ABSL_GUARDED_BY(mu_);
+  int held_replies_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+AsyncQuery::AsyncQuery(v1::QueryService::Stub* stub, v1::QueryRequest request,
+                       std::chrono::system_clock::time_point deadline) {
+  context_.set_deadline(deadline);
+  thread_ = std::thread([this, stub, request = std::move(request)] {
+    status_ = stub->Query(&context_, request, &response_);
+  });
+}
+
+AsyncQuery::~AsyncQuery() {
+  if (thread_.joinable()) {
+    context_.TryCancel();
+    thread_.join();
+  }
+}
+
+grpc::Status AsyncQuery::Wait() {
+  if (thread_.joinable()) thread_.join();
+  return status_;
+}
+
+InProcessOverlay::InProcessOverlay()
+    : timers_(&clock_), signal_(std::make_unique<Signal>()) {}
+
+InProcessOverlay::~InProcessOverlay() { Stop(); }
+
+absl::Status InProcessOverlay::Start(
+    const std::string& config_path, const std::string& data_root,
+    const std::function<void(OverlayConfig&)>& edit) {
+  ASSIGN_OR_RETURN(config_, LoadOverlayConfig(config_path));
+  config_.data_root = data_root;
+  if (edit) edit(config_);
+  RETURN_IF_ERROR(ValidateOverlayConfig(config_));
+  for (const ProcessConfig& p : config_.processes) {
+    Member& member = members_[p.id];
+    member.hooks = std::make_unique<Hooks>(signal_.get());
+    NodeOptions options;
+    options.id = p.id;
+    options.data_root = data_root;
+    options.listen_host = "127.0.0.1";
+    options.listen_port = 0;
+    options.listeners_per_rpc = 2;
+    options.shutdown_grace_s = 0.5;
+    options.reflection = false;
+    options.timers = &timers_;
+    options.hooks = member.hooks.get();
+    member.server = std::make_unique<NodeServer>(config_, options);
+    RETURN_IF_ERROR(member.server->Bind());
+    addresses_[p.id] = absl::StrCat("127.0.0.1:", member.server->port());
+  }
+  for (auto& [id, member] : members_) {
+    RETURN_IF_ERROR(member.server->Serve(addresses_));
+    member.alive = true;
+  }
+  return absl::OkStatus();
+}
+
+void InProcessOverlay::Stop() {
+  for (auto& [id, member] : members_) member.hooks->Resume();
+  for (auto& [id, member] : members_) {
+    if (member.server) member.server->Shutdown();
+    member.alive = false;
+  }
+  members_.clear();
+}
+
+void InProcessOverlay::Stall(const std::string& id) {
+  members_.at(id).hooks->Stall();
+}
+void InProcessOverlay::Resume(const std::string& id) {
+  members_.at(id).hooks->Resume();
+}
+void InProcessOverlay::HoldReplies(const std::string& id) {
+  members_.at(id).hooks->HoldReplies();
+}
+void InProcessOverlay::FailCalls(const std::string& id, grpc::Status status) {
+  members_.at(id).hooks->Fail(std::move(status));
+}
+void InProcessOverlay::Kill(const std::string& id) {
+  Member& member = members_.at(id);
+  member.hooks->Resume();
+  member.server->Shutdown();
+  member.alive = false;
+  signal_->Bump();
+}
+int InProcessOverlay::held(const std::string& id) const {
+  return members_.at(id).hooks->held();
+}
+
+bool InProcessOverlay::WaitFor(const std::function<bool()>& predicate,
+                               absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock lock(&signal_->mu);
+  for (;;) {
+    signal_->mu.Unlock();
+    const bool holds = predicate();
+    signal_->mu.Lock();
+    if (holds) return true;
+    if (absl::Now() >= deadline) return false;
+    // Also re-checked now and then: a scan ending on a worker signals
+    // nothing by itself.
+    signal_->changed.WaitWithTimeout(&signal_->mu, absl::Milliseconds(20));
+  }
+}
+
+int64_t InProcessOverlay::ResultsHeld() const {
+  int64_t sum = 0;
+  for (const auto& [id, member] : members_) {
+    if (member.alive) sum += member.server->node().services.results->results_held();
+  }
+  return sum;
+}
+
+int64_t InProcessOverlay::PlansHeld() const {
+  int64_t sum = 0;
+  for (const auto& [id, member] : members_) {
+    if (member.alive) sum += member.server->node().services.plans->size();
+  }
+  return sum;
+}
+
+int64_t InProcessOverlay::CallsInFlight() const {
+  int64_t sum = 0;
+  for (const auto& [id, member] : members_) {
+    if (!member.alive) continue;
+    const NodeServices& services = member.server->node().services;
+    sum += services.gate->in_flight() + services.peers->in_flight();
+  }
+  return sum;
+}
+
+bool InProcessOverlay::Quiet() const {
+  int64_t running = 0;
+  for (const auto& [id, member] : members_) {
+    if (member.alive) {
+      running += member.server->node().services.executions->running();
+    }
+  }
+  return running == 0 && ResultsHeld() == 0 && PlansHeld() == 0 &&
+         CallsInFlight() == 0;
+}
+
+std::string InProcessOverlay::Describe() const {
+  std::string out;
+  for (const auto& [id, member] : members_) {
+    if (!member.alive) {
+      absl::StrAppend(&out, id, ": down\n");
+      continue;
+    }
+    const NodeServices& s = member.server->node().services;
+    absl::StrAppend(&out, id, ": results ", s.results->results_held(),
+                    " plans ", s.plans->size(), " calls ", s.gate->in_flight(),
+                    " outbound ", s.peers->in_flight(), " running ",
+                    s.executions->running(), " held ", member.hooks->held(),
+                    "\n");
+  }
+  return out;
+}
+
+const Node& InProcessOverlay::node(const std::string& id) const {
+  return members_.at(id).server->node();
+}
+
+std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
+    const std::string& id) const {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  return v1::QueryService::NewStub(grpc::CreateCustomChannel(
+      addresses_.at(id), grpc::InsecureChannelCredentials(), args));
+}
+
+std::unique_ptr<AsyncQuery> InProcessOverlay::StartQuery(
+    const v1::QueryRequest& request, std::chrono::seconds deadline) {
+  // The stub must outlive the call: the overlay keeps it.
+  stubs_.push_back(PortalStub());
+  v1::QueryService::Stub* raw = stubs_.back().get();
+  return std::make_unique<AsyncQuery>(
+      raw, request, std::chrono::system_clock::now() + deadline);
+}
+
+}  // namespace overlay::testing

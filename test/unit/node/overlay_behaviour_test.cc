@@ -1,0 +1,571 @@
+// Copyright 2026 The overlay Authors.
+//
+// Node behaviour on the in-process overlay (fake clock, no sleeping):
+// deadlines, the strict/partial contract for missing shares, routes around
+// stalled nodes, cancellation freeing everything, owners dying mid-pull,
+// per-client result caps, and the result TTL.
+
+#include <grpcpp/client_context.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/wire/chunk_codec.h"
+#include "core/wire/filter_codec.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test/test_util/generated_data.h"
+#include "test/test_util/inprocess_overlay.h"
+#include "test/test_util/status_matchers.h"
+
+namespace overlay {
+namespace {
+
+using ::overlay::testing::GeneratedData;
+using ::overlay::testing::InProcessOverlay;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int kHopCapMs = 1000;  // neighbor_timeout_ms of these tests
+
+void ShortHops(OverlayConfig& config) {
+  config.strategy.neighbor_timeout_ms = kHopCapMs;
+}
+
+v1::QueryRequest Pm25(bool allow_partial, int chunk_size = 500) {
+  v1::QueryRequest request;
+  request.mutable_filter()->add_parameters(v1::PM25);
+  request.mutable_filter()->set_min_concentration(10);
+  request.mutable_filter()->set_max_concentration(50);
+  request.set_chunk_size(chunk_size);
+  request.set_allow_partial(allow_partial);
+  return request;
+}
+
+// The records of the direct scan whose day is in none of `missing`'s shares.
+std::vector<Record> ExpectedWithout(const InProcessOverlay& overlay,
+                                    const v1::QueryRequest& request,
+                                    const std::vector<std::string>& missing) {
+  auto filter = FilterFromProto(request.filter(), request.limit());
+  EXPECT_TRUE(filter.ok());
+  std::vector<Record> out;
+  for (Record& r : GeneratedData::Get().DirectScan(*filter)) {
+    bool dropped = false;
+    for (const std::string& id : missing) {
+      const ProcessConfig* p = overlay.config().Find(id);
+      if (p->share && p->share->Contains(r.utc / 86400)) dropped = true;
+    }
+    if (!dropped) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Pulls every chunk of `response`; the first failure is returned.
+absl::StatusOr<std::vector<Record>> PullAll(v1::QueryService::Stub& stub,
+                                            const v1::QueryResponse& response,
+                                            const std::string& client_id = "") {
+  std::vector<Record> records;
+  for (int i = 0; i < response.total_chunks(); ++i) {
+    v1::ChunkRequest request;
+    request.set_query_id(response.query_id());
+    request.set_chunk_index(i);
+    request.set_client_id(client_id);
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    grpc::Status status = stub.GetChunk(&context, request, &chunk);
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          status.error_message());
+    }
+    auto decoded = DecodeChunk(chunk.records());
+    if (!decoded.ok()) return decoded.status();
+    for (Record& r : *decoded) records.push_back(std::move(r));
+  }
+  return records;
+}
+
+grpc::Status Release(v1::QueryService::Stub& stub, const std::string& id,
+                     const std::string& client_id = "") {
+  v1::ReleaseRequest request;
+  request.set_query_id(id);
+  request.set_client_id(client_id);
+  v1::ReleaseResponse response;
+  grpc::ClientContext context;
+  return stub.Release(&context, request, &response);
+}
+
+grpc::Status RunQuery(InProcessOverlay& overlay,
+                      const v1::QueryRequest& request,
+                      v1::QueryResponse* response) {
+  auto stub = overlay.PortalStub();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
+  return stub->Query(&context, request, response);
+}
+
+std::vector<std::string> MissingIds(const v1::QueryResponse& response) {
+  std::vector<std::string> ids;
+  for (const auto& m : response.missing()) ids.push_back(m.node_id());
+  return ids;
+}
+
+std::vector<std::string> ShareIds(const v1::QueryResponse& response) {
+  std::vector<std::string> ids;
+  for (const auto& s : response.shares()) ids.push_back(s.node_id());
+  return ids;
+}
+
+int64_t PeerCallsInFlight(const InProcessOverlay& overlay) {
+  int64_t sum = 0;
+  for (const ProcessConfig& p : overlay.config().processes) {
+    sum += overlay.node(p.id).services.peers->in_flight();
+  }
+  return sum;
+}
+
+class OverlayBehaviourTest : public ::testing::Test {
+ protected:
+  const std::string& root() { return GeneratedData::Get().root(); }
+  InProcessOverlay overlay_;
+};
+
+// --------------------------------------------------------- a stalled leaf
+
+// F stalls; the query waits for it until E's call to F runs out of time
+// (E's deadline is the hop cap, F's a margin earlier).
+void StallFAndRunOut(InProcessOverlay& overlay,
+                     std::unique_ptr<testing::AsyncQuery>& query,
+                     const v1::QueryRequest& request) {
+  overlay.Stall("F");
+  query = overlay.StartQuery(request);
+  ASSERT_TRUE(overlay.WaitFor([&] {
+    return overlay.held("F") == 1 && PeerCallsInFlight(overlay) == 2;
+  })) << "A->E and E->F in flight, F holding the call";
+  overlay.AdvanceMillis(kHopCapMs - 25);  // past F's deadline, not E's
+}
+
+TEST_F(OverlayBehaviourTest, StalledLeafStrictFailsNamingOnlyTheMissingShare) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  std::unique_ptr<testing::AsyncQuery> query;
+  StallFAndRunOut(overlay_, query, Pm25(/*allow_partial=*/false));
+  grpc::Status status = query->Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("F (2020-09-13..2020-09-24)"));
+  for (const char* other : {"A (", "B (", "C (", "D (", "E ("}) {
+    EXPECT_THAT(status.error_message(), Not(HasSubstr(other)));
+  }
+  // F's parked Execute was cancelled by E, and what the other owners held
+  // was released; E's release of the query waits on stalled F until E's
+  // hop cap.
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
+           overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 1;
+  })) << overlay_.Describe();
+  overlay_.AdvanceMillis(kHopCapMs);
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+TEST_F(OverlayBehaviourTest, StalledLeafPartialAnswersEveryOtherShareExactly) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  const v1::QueryRequest request = Pm25(/*allow_partial=*/true);
+  std::unique_ptr<testing::AsyncQuery> query;
+  StallFAndRunOut(overlay_, query, request);
+  ASSERT_TRUE(query->Wait().ok());
+  const v1::QueryResponse& response = query->response();
+  EXPECT_FALSE(response.complete());
+  ASSERT_EQ(response.missing_size(), 1);
+  EXPECT_EQ(response.missing(0).node_id(), "F");
+  EXPECT_EQ(response.missing(0).share(), "2020-09-13..2020-09-24");
+  EXPECT_EQ(response.missing(0).reason(), v1::MissingShare::DEADLINE_EXCEEDED);
+  EXPECT_THAT(ShareIds(response), ElementsAre("A", "B", "C", "D", "E"));
+  const std::vector<Record> expected =
+      ExpectedWithout(overlay_, request, {"F"});
+  EXPECT_EQ(response.total_records(), static_cast<int64_t>(expected.size()));
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+  EXPECT_EQ(records, expected);
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+// ------------------------------------------------------------ a dead leaf
+
+TEST_F(OverlayBehaviourTest, DeadLeafStrictAndPartial) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  overlay_.Kill("F");
+  v1::QueryResponse response;
+  grpc::Status status = RunQuery(overlay_, Pm25(false), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("F (2020-09-13..2020-09-24)"));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("E (")));
+
+  const v1::QueryRequest request = Pm25(true);
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  EXPECT_FALSE(response.complete());
+  EXPECT_THAT(MissingIds(response), ElementsAre("F"));
+  EXPECT_EQ(response.missing(0).reason(), v1::MissingShare::UNAVAILABLE);
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+  EXPECT_EQ(records, ExpectedWithout(overlay_, request, {"F"}));
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+// ------------------------------------------------- a stalled middle node
+
+TEST_F(OverlayBehaviourTest, StalledMiddleNodeCostsOnlyWhatNeedsIt) {
+  // one_host: E stalls; D is also reached through B and still answers;
+  // F can only be reached through E.
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  overlay_.Stall("E");
+  const v1::QueryRequest request = Pm25(true);
+  auto query = overlay_.StartQuery(request);
+  // E holds A's call and D's (D, reached through B, forwards to E).
+  ASSERT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.held("E") == 2 && PeerCallsInFlight(overlay_) == 4;
+  })) << overlay_.Describe();
+  // D's call to E runs out first (D's deadline is a margin inside B's):
+  // D answers B, B answers A; only A's call to E is left.
+  overlay_.AdvanceMillis(kHopCapMs - 75);
+  ASSERT_TRUE(overlay_.WaitFor([&] { return PeerCallsInFlight(overlay_) == 1; }))
+      << overlay_.Describe();
+  overlay_.AdvanceMillis(100);
+  ASSERT_TRUE(query->Wait().ok());
+  const v1::QueryResponse& response = query->response();
+  EXPECT_THAT(ShareIds(response), ElementsAre("A", "B", "C", "D"));
+  EXPECT_THAT(MissingIds(response), ElementsAre("E", "F"));
+  for (const auto& m : response.missing()) {
+    EXPECT_EQ(m.reason(), v1::MissingShare::DEADLINE_EXCEEDED);
+  }
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+  EXPECT_EQ(records, ExpectedWithout(overlay_, request, {"E", "F"}));
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+TEST_F(OverlayBehaviourTest, FiveNodesCycleRoutesAroundAStalledNode) {
+  // five_nodes: E is reached through C and through D.
+  for (const char* stalled : {"C", "D"}) {
+    InProcessOverlay overlay;
+    ASSERT_OK(overlay.Start("configs/five_nodes.json", root(), ShortHops));
+    overlay.Stall(stalled);
+    const v1::QueryRequest request = Pm25(true);
+    auto query = overlay.StartQuery(request);
+    // The stalled node holds B's call and E's (E, reached through the
+    // other one, forwards to it); B's other child waits on E.
+    ASSERT_TRUE(overlay.WaitFor([&] {
+      return overlay.held(stalled) == 2 && PeerCallsInFlight(overlay) == 5;
+    })) << stalled << "\n" << overlay.Describe();
+    // E's call runs out first (two margins inside B's deadline): E answers
+    // with its share, and so does the node between B and E.
+    overlay.AdvanceMillis(kHopCapMs - 125);
+    ASSERT_TRUE(overlay.WaitFor([&] {
+      return PeerCallsInFlight(overlay) == 2;  // A->B, B->stalled
+    })) << stalled << "\n" << overlay.Describe();
+    overlay.AdvanceMillis(100);  // then B's call to the stalled node
+    ASSERT_TRUE(query->Wait().ok()) << stalled;
+    const v1::QueryResponse& response = query->response();
+    EXPECT_THAT(MissingIds(response), ElementsAre(stalled));
+    EXPECT_EQ(response.shares_size(), 3) << stalled;
+    auto stub = overlay.PortalStub();
+    ASSERT_OK_AND_ASSIGN(std::vector<Record> records,
+                         PullAll(*stub, response));
+    EXPECT_EQ(records, ExpectedWithout(overlay, request, {stalled}));
+    EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+    EXPECT_TRUE(overlay.WaitFor([&] { return overlay.Quiet(); })) << stalled;
+  }
+}
+
+TEST_F(OverlayBehaviourTest, ShareFirstAnsweredAlongAStalledPathStillCounts) {
+  // D is first reached through E (B is held back), answers E, and then E
+  // stalls with its answer. D must still answer through B.
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  overlay_.Stall("B");
+  overlay_.HoldReplies("E");
+  const v1::QueryRequest request = Pm25(true);
+  auto query = overlay_.StartQuery(request);
+  // B holds A's call and D's (D, first reached through E, forwards to B).
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("B") == 2; }))
+      << overlay_.Describe();
+  // D's call to B runs out: D answers E, and E keeps its answer.
+  overlay_.AdvanceMillis(kHopCapMs - 75);
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("E") == 1; }))
+      << overlay_.Describe();
+  overlay_.Resume("B");  // B now forwards to C and D: D is a repeat
+  ASSERT_TRUE(overlay_.WaitFor([&] { return PeerCallsInFlight(overlay_) == 1; }))
+      << "only A->E (held) left\n" << overlay_.Describe();
+  overlay_.AdvanceMillis(100);
+  ASSERT_TRUE(query->Wait().ok());
+  const v1::QueryResponse& response = query->response();
+  EXPECT_THAT(ShareIds(response), ElementsAre("A", "B", "C", "D"));
+  EXPECT_THAT(MissingIds(response), ElementsAre("E", "F"));
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+  EXPECT_EQ(records, ExpectedWithout(overlay_, request, {"E", "F"}));
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  // F answered E, whose answer was lost: nobody knows F holds rows, and
+  // they go with the TTL.
+  overlay_.AdvanceMillis(
+      int64_t{overlay_.config().strategy.result_ttl_seconds} * 1000 + 2000);
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+// --------------------------------------------------- all neighbours down
+
+TEST_F(OverlayBehaviourTest, AllNeighboursDown) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  overlay_.Kill("B");
+  overlay_.Kill("E");
+  v1::QueryResponse response;
+  grpc::Status status = RunQuery(overlay_, Pm25(false), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  for (const char* id : {"B (", "C (", "D (", "E (", "F ("}) {
+    EXPECT_THAT(status.error_message(), HasSubstr(id));
+  }
+  // Partial: the portal's own share is all there is.
+  const v1::QueryRequest request = Pm25(true);
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  EXPECT_THAT(ShareIds(response), ElementsAre("A"));
+  EXPECT_THAT(MissingIds(response), ElementsAre("B", "C", "D", "E", "F"));
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+  EXPECT_EQ(records,
+            ExpectedWithout(overlay_, request, {"B", "C", "D", "E", "F"}));
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+}
+
+TEST_F(OverlayBehaviourTest, EveryShareMissingIsAnErrorEvenWhenPartial) {
+  // five_nodes: the portal holds no data; with B down nothing answers.
+  ASSERT_OK(overlay_.Start("configs/five_nodes.json", root(), ShortHops));
+  overlay_.Kill("B");
+  v1::QueryResponse response;
+  grpc::Status status = RunQuery(overlay_, Pm25(true), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("no share answered"));
+}
+
+// ------------------------------------------------ cancel and deadlines
+
+TEST_F(OverlayBehaviourTest, ClientCancelFreesEverythingEverywhere) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  overlay_.Stall("F");
+  auto query = overlay_.StartQuery(Pm25(false));
+  ASSERT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 2;
+  }));
+  EXPECT_GT(overlay_.ResultsHeld(), 0);  // the other owners hold rows
+  query->Cancel();
+  EXPECT_EQ(query->Wait().error_code(), grpc::StatusCode::CANCELLED);
+  // No time passes: cancellation alone frees every node. Only E's release
+  // of the query waits on stalled F, until E's hop cap.
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
+           overlay_.CallsInFlight() == 2 && overlay_.held("F") == 1;
+  })) << overlay_.Describe();
+  overlay_.AdvanceMillis(kHopCapMs);
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+TEST_F(OverlayBehaviourTest, ClientDeadlineBoundsEveryHop) {
+  // A long hop cap: only the client's deadline bounds the query.
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
+                           [](OverlayConfig& config) {
+                             config.strategy.neighbor_timeout_ms = 600000;
+                           }));
+  overlay_.Stall("F");
+  auto query = overlay_.StartQuery(Pm25(false), std::chrono::seconds(30));
+  ASSERT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 2;
+  }));
+  overlay_.AdvanceMillis(30'000);
+  grpc::Status status = query->Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // F still stalls, so E's release of the query waits on F until E's hop
+  // cap; everything else is free at once.
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
+           overlay_.CallsInFlight() == 2;
+  })) << overlay_.Describe();
+  overlay_.AdvanceMillis(600'000);
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+// ---------------------------------------------------------------- pruning
+
+TEST_F(OverlayBehaviourTest, TimeWindowScansAndAsksOnlySharesThatCanMatch) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  v1::QueryRequest request = Pm25(false);
+  // 2020-09-13T00:00 onwards: only F's days (09-13..09-24).
+  request.mutable_filter()->set_from_utc_seconds(
+      DaysFromCivil(2020, 9, 13) * 86400);
+  v1::QueryResponse response;
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  EXPECT_TRUE(response.complete());
+  EXPECT_THAT(ShareIds(response), ElementsAre("A", "B", "C", "D", "E", "F"));
+  for (const v1::ShareResult& share : response.shares()) {
+    if (share.node_id() != "F") {
+      EXPECT_EQ(share.records(), 0) << share.node_id();
+    }
+  }
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+  EXPECT_EQ(records, ExpectedWithout(overlay_, request, {}));
+  EXPECT_FALSE(records.empty());
+  for (const ProcessConfig& p : overlay_.config().processes) {
+    const NodeMetrics& m = *overlay_.node(p.id).services.metrics;
+    EXPECT_EQ(m.queries_executed.load(), p.id == "F" ? 1 : 0) << p.id;
+  }
+  // C's share cannot match and nothing lies behind C: it is never asked.
+  EXPECT_EQ(overlay_.node("C").services.metrics->LatencyOf(RpcKind::kExecute)
+                .count(),
+            0);
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+}
+
+// ---------------------------------------------------------- pulling chunks
+
+TEST_F(OverlayBehaviourTest, OwnerDyingMidPullFailsOnlyItsChunks) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  // Small chunks: every share holds more than one, so none travels with
+  // the answer and F's must be fetched from F.
+  const v1::QueryRequest request = Pm25(false, /*chunk_size=*/3);
+  v1::QueryResponse response;
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  ASSERT_TRUE(response.complete());
+  overlay_.Kill("F");
+  auto stub = overlay_.PortalStub();
+  const std::vector<Record> expected = ExpectedWithout(overlay_, request, {});
+  int failed = 0;
+  for (const v1::ShareResult& share : response.shares()) {
+    for (int i = share.first_chunk(); i < share.first_chunk() + share.chunks();
+         ++i) {
+      v1::ChunkRequest chunk_request;
+      chunk_request.set_query_id(response.query_id());
+      chunk_request.set_chunk_index(i);
+      v1::ChunkResponse chunk;
+      grpc::ClientContext context;
+      grpc::Status status = stub->GetChunk(&context, chunk_request, &chunk);
+      if (share.node_id() == "F") {
+        ++failed;
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+        EXPECT_THAT(status.error_message(),
+                    HasSubstr("owner 'F' (share 2020-09-13..2020-09-24)"));
+        continue;
+      }
+      ASSERT_TRUE(status.ok()) << share.node_id() << ": "
+                               << status.error_message();
+      ASSERT_OK_AND_ASSIGN(std::vector<Record> records,
+                           DecodeChunk(chunk.records()));
+      for (size_t k = 0; k < records.size(); ++k) {
+        ASSERT_EQ(records[k], expected[chunk.first_record() + k]);
+      }
+    }
+  }
+  EXPECT_GT(failed, 0);
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+}
+
+// ------------------------------------------------------ memory of results
+
+TEST_F(OverlayBehaviourTest, PerClientCapRefusesAndNeverEvicts) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
+                           [](OverlayConfig& config) {
+                             config.strategy.max_results_per_client = 2;
+                           }));
+  auto stub = overlay_.PortalStub();
+  v1::QueryRequest request = Pm25(false);
+  request.set_client_id("heavy");
+  std::vector<v1::QueryResponse> held(2);
+  for (v1::QueryResponse& response : held) {
+    ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  }
+  v1::QueryResponse refused;
+  grpc::Status status = RunQuery(overlay_, request, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("max_results_per_client 2"));
+  EXPECT_THAT(status.error_message(), HasSubstr(held[0].query_id()));
+  // Another client is unaffected, and cannot see the first one's results.
+  v1::QueryRequest light = Pm25(false);
+  light.set_client_id("light");
+  v1::QueryResponse light_response;
+  ASSERT_TRUE(RunQuery(overlay_, light, &light_response).ok());
+  EXPECT_EQ(PullAll(*stub, held[0], "light").status().code(),
+            absl::StatusCode::kNotFound);
+  // Both held results are intact, record for record.
+  const std::vector<Record> expected = ExpectedWithout(overlay_, request, {});
+  for (const v1::QueryResponse& response : held) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Record> records,
+                         PullAll(*stub, response, "heavy"));
+    EXPECT_EQ(records, expected);
+  }
+  EXPECT_TRUE(Release(*stub, held[0].query_id(), "heavy").ok());
+  EXPECT_TRUE(RunQuery(overlay_, request, &refused).ok());
+}
+
+TEST_F(OverlayBehaviourTest, ResultMemoryBoundRefusesNewQueriesNotOldResults) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
+                           [](OverlayConfig& config) {
+                             config.strategy.max_result_mb = 1;
+                           }));
+  v1::QueryRequest request;  // everything: the most rows an owner can hold
+  request.set_chunk_size(1000);
+  std::vector<v1::QueryResponse> held;
+  grpc::Status status;
+  for (int i = 0; i < 400 && status.ok(); ++i) {
+    v1::QueryResponse response;
+    status = RunQuery(overlay_, request, &response);
+    if (status.ok()) held.push_back(response);
+  }
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("max_result_mb"));
+  ASSERT_GT(held.size(), 2u);
+  auto stub = overlay_.PortalStub();
+  const size_t total = GeneratedData::Get().table().num_rows();
+  for (const v1::QueryResponse& response : {held.front(), held.back()}) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Record> records, PullAll(*stub, response));
+    EXPECT_EQ(records.size(), total);
+  }
+  for (const v1::QueryResponse& response : held) {
+    EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  }
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+}
+
+TEST_F(OverlayBehaviourTest, ResultsExpireAfterTheTtlOnTheFakeClock) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
+                           [](OverlayConfig& config) {
+                             config.strategy.result_ttl_seconds = 10;
+                           }));
+  v1::QueryResponse response;
+  ASSERT_TRUE(RunQuery(overlay_, Pm25(false), &response).ok());
+  EXPECT_GT(overlay_.ResultsHeld(), 0);
+  EXPECT_EQ(overlay_.PlansHeld(), 1);
+  overlay_.AdvanceMillis(9'000);  // not yet
+  EXPECT_EQ(overlay_.PlansHeld(), 1);
+  overlay_.AdvanceMillis(2'000);  // the janitor runs every second
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
+      << overlay_.Describe();
+  auto stub = overlay_.PortalStub();
+  EXPECT_EQ(PullAll(*stub, response).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace overlay
