@@ -135,6 +135,10 @@ grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
 grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
                              int32_t index, std::string* records) {
   const Segment& segment = plan.SegmentOf(index);
+  if (segment.has_inline_records) {
+    *records = segment.inline_records;  // one chunk: records fit in one
+    return grpc::Status::OK;
+  }
   if (segment.node_id == node->env.id()) {
     v1::RecordChunk chunk;
     grpc::Status status =
@@ -142,10 +146,6 @@ grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
                          plan.RecordsIn(index), &chunk);
     if (status.ok()) chunk.SerializeToString(records);
     return status;
-  }
-  if (segment.has_inline_records) {
-    *records = segment.inline_records;  // one chunk: records fit in one
-    return grpc::Status::OK;
   }
   return grpc::Status(grpc::StatusCode::NOT_FOUND, "fetched from its owner");
 }

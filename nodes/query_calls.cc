@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "core/common/grpc_status.h"
+#include "core/common/status_macros.h"
 #include "core/results/share_order.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/chunk_slice.h"
@@ -125,8 +126,33 @@ void QueryCall::StartFanout(bool with_local) {
   forward.set_hops_left(env_.config->strategy.max_hops - 1);
   forward.set_chunk_size(chunk_size_);
   fanout_ = std::make_unique<ExecuteFanout>(node_, cq_, [this] { Advance(); });
+  // Once every share that can match has answered, the answer is complete:
+  // calls still out (other paths to shares already in) are not waited for.
+  absl::flat_hash_set<std::string> awaited;
+  for (const ShareInfo& share : env_.map->shares()) {
+    if (!OverlayMap::CanMatch(share, filter_.from_utc, filter_.to_utc)) {
+      continue;
+    }
+    if (first_ != nullptr && first_->aggregator().answered().contains(
+                                 share.node_id)) {
+      continue;
+    }
+    awaited.insert(share.node_id);
+  }
+  fanout_->aggregator().WhenAnswered(std::move(awaited),
+                                     [this] { OnEveryShareAnswered(); });
   fanout_->Start(with_local ? local_ : nullptr, {env_.id()}, &forward,
                  filter_, fanout_deadline_);
+}
+
+void QueryCall::OnEveryShareAnswered() {
+  if (step_ != Step::kFanningOut) return;
+  // The fan-out's remaining parts still report to this call: it stays
+  // until they did (EndOperation in Advance).
+  answered_early_ = true;
+  BeginOperation();
+  Answer();
+  fanout_->Cancel();
 }
 
 void QueryCall::Advance() {
@@ -151,8 +177,13 @@ void QueryCall::Advance() {
                              "the client cancelled the query"));
       }
       return;
-    case Step::kStarting:
     case Step::kAnswered:
+      if (answered_early_ && fanout_->done()) {
+        answered_early_ = false;
+        EndOperation();  // may delete this call
+      }
+      return;
+    case Step::kStarting:
       LOG(DFATAL) << "QueryCall::Advance in step " << static_cast<int>(step_);
       return;
   }
@@ -165,6 +196,34 @@ void QueryCall::OnCancelled() {
   if (first_ != nullptr) first_->Cancel();
   if (fanout_ != nullptr) fanout_->Cancel();
   Advance();
+}
+
+absl::StatusOr<Segment> QueryCall::PackSegments(
+    const std::vector<Segment>& segments) {
+  std::vector<std::string> parts;
+  int64_t records = 0;
+  for (const Segment& segment : segments) {
+    if (segment.records == 0) continue;
+    records += segment.records;
+    if (segment.has_inline_records) {
+      parts.push_back(segment.inline_records);
+      continue;
+    }
+    v1::RecordChunk chunk;  // the portal's own rows
+    grpc::Status status =
+        EncodeLocalSlice(node_, query_id_, 0, segment.records, &chunk);
+    if (!status.ok()) return FromGrpcStatus(status);
+    parts.push_back(chunk.SerializeAsString());
+  }
+  ASSIGN_OR_RETURN(std::string bytes, ConcatChunks(parts));
+  // Every record is in the packed chunk: the portal's rows are not needed.
+  services_.results->Release(query_id_);
+  Segment packed;
+  packed.node_id = env_.id();
+  packed.records = records;
+  packed.has_inline_records = true;
+  packed.inline_records = std::move(bytes);
+  return packed;
 }
 
 void QueryCall::Abandon(const grpc::Status& status) {
@@ -234,6 +293,33 @@ void QueryCall::Answer() {
     }
     segments.push_back(std::move(segment));
   }
+  // The shares as the client sees them (laid out by the plan), before a
+  // small result is packed into one chunk.
+  std::vector<v1::ShareResult> shares;
+  {
+    QueryPlan layout(query_id_, chunk_size_, segments);
+    for (const Segment& segment : layout.segments()) {
+      v1::ShareResult& share = shares.emplace_back();
+      share.set_node_id(segment.node_id);
+      share.set_share(segment.share);
+      share.set_records(segment.records);
+      share.set_first_chunk(segment.first_chunk);
+      share.set_chunks(segment.chunks);
+    }
+  }
+  if (FitsOneChunkAtPortal(segments, env_.id(), chunk_size_)) {
+    absl::StatusOr<Segment> packed = PackSegments(segments);
+    if (!packed.ok()) {
+      Abandon(ToGrpcStatus(packed.status()));
+      return;
+    }
+    segments.clear();
+    segments.push_back(*std::move(packed));
+    for (v1::ShareResult& share : shares) {
+      share.set_first_chunk(0);
+      share.set_chunks(share.records() > 0 ? 1 : 0);
+    }
+  }
   auto plan = std::make_shared<QueryPlan>(query_id_, chunk_size_,
                                           std::move(segments),
                                           services_.memory, client_);
@@ -243,13 +329,8 @@ void QueryCall::Answer() {
   response.set_total_chunks(plan->total_chunks());
   response.set_chunk_size(chunk_size_);
   response.set_expires_in_ms(env_.result_ttl_nanos / 1'000'000);
-  for (const Segment& segment : plan->segments()) {
-    v1::ShareResult* share = response.add_shares();
-    share->set_node_id(segment.node_id);
-    share->set_share(segment.share);
-    share->set_records(segment.records);
-    share->set_first_chunk(segment.first_chunk);
-    share->set_chunks(segment.chunks);
+  for (v1::ShareResult& share : shares) {
+    *response.add_shares() = std::move(share);
   }
   for (v1::NodeFailure& f : failures) *response.add_failures() = std::move(f);
   response.set_complete(missing.empty());

@@ -57,7 +57,12 @@ class QueryCall final
   // The step function: runs whenever a fan-out completed.
   void Advance();
   void StartFanout(bool with_local);
+  // Every share that can match answered before every call came back.
+  void OnEveryShareAnswered();
   void Answer();
+  // One inline segment holding the records of every share of a small
+  // result, in result order (FitsOneChunkAtPortal).
+  absl::StatusOr<Segment> PackSegments(const std::vector<Segment>& segments);
   // Fails the query and frees what it holds on every node.
   void Abandon(const grpc::Status& status);
 
@@ -68,6 +73,7 @@ class QueryCall final
   int64_t fanout_deadline_ = 0;  // the shares answer by then
   Filter filter_;
   bool reserved_ = false;
+  bool answered_early_ = false;  // fan-out parts still out after Answer()
   std::shared_ptr<LocalExecution> local_;
   std::unique_ptr<ExecuteFanout> first_;   // kScanningFirst: the own share
   std::unique_ptr<ExecuteFanout> fanout_;  // kFanningOut

@@ -21,9 +21,23 @@ void FanoutAggregator::StartedAll() {
   }
 }
 
+void FanoutAggregator::WhenAnswered(absl::flat_hash_set<std::string> shares,
+                                    absl::AnyInvocable<void()> sufficient) {
+  for (const std::string& id : answered_) shares.erase(id);
+  awaited_ = std::move(shares);
+  sufficient_ = std::move(sufficient);
+}
+
 void FanoutAggregator::Merge(v1::ShareHit hit) {
   if (!answered_.insert(hit.node_id()).second) return;  // came another way
+  const bool awaited = awaited_.erase(hit.node_id()) > 0;
   merge_->AddShare(std::move(hit));
+  if (awaited && awaited_.empty() && sufficient_ != nullptr &&
+      done_ != nullptr) {
+    absl::AnyInvocable<void()> sufficient = std::move(sufficient_);
+    sufficient_ = nullptr;
+    sufficient();
+  }
 }
 
 void FanoutAggregator::ReportShare(v1::ShareHit hit) {

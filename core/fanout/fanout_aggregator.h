@@ -60,6 +60,12 @@ class FanoutAggregator final {
   void Expect(int parts) { outstanding_ += parts; }
   // Completes at once if no part is expected (nothing to ask).
   void StartedAll();
+  // Calls `sufficient` once (before completion, on a report's stack) when
+  // every share in `shares` has been merged: the owner may answer then and
+  // cancel what is still out (it must still wait for completion before it
+  // goes away). An empty set is never reported sufficient.
+  void WhenAnswered(absl::flat_hash_set<std::string> shares,
+                    absl::AnyInvocable<void()> sufficient);
 
   // This node's share answered.
   void ReportShare(v1::ShareHit hit);
@@ -83,6 +89,8 @@ class FanoutAggregator final {
 
   ShareMerge* const merge_;
   absl::AnyInvocable<void()> done_;
+  absl::flat_hash_set<std::string> awaited_;  // WhenAnswered's shares left
+  absl::AnyInvocable<void()> sufficient_;
   int outstanding_ = 0;
   bool started_all_ = false;
   absl::flat_hash_set<std::string> answered_;

@@ -36,4 +36,15 @@ std::vector<LaidOutSegment> LayOutSegments(std::vector<v1::ShareHit> hits,
   return out;
 }
 
+bool FitsOneChunkAtPortal(const std::vector<Segment>& segments,
+                          const std::string& portal, int32_t chunk_size) {
+  int64_t total = 0;
+  for (const Segment& segment : segments) {
+    if (segment.records == 0) continue;
+    if (!segment.has_inline_records && segment.node_id != portal) return false;
+    total += segment.records;
+  }
+  return total > 0 && total <= chunk_size;
+}
+
 }  // namespace overlay

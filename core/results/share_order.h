@@ -55,6 +55,13 @@ struct LaidOutSegment {
 std::vector<LaidOutSegment> LayOutSegments(std::vector<v1::ShareHit> hits,
                                            int64_t limit);
 
+// True when the whole result fits in one chunk and the portal `portal` has
+// every record of it at hand (its own rows, or records the owners sent with
+// their answers): it is then served as one chunk of all the shares' records
+// (a chunk spans owners only then), and nobody holds rows for it.
+bool FitsOneChunkAtPortal(const std::vector<Segment>& segments,
+                          const std::string& portal, int32_t chunk_size);
+
 }  // namespace overlay
 
 #endif  // OVERLAY_CORE_RESULTS_SHARE_ORDER_H_

@@ -327,9 +327,11 @@ TEST(LifecycleTest, TtlExpiryFreesResults) {
                           }));
   auto portal = overlay.PortalStub();
   v1::QueryRequest request;
+  request.set_chunk_size(100);  // many chunks: the owners hold rows
   ASSERT_OK_AND_ASSIGN(PulledResult pulled,
                        RunAndPull(*portal, request, /*release=*/false));
   ASSERT_GT(pulled.response.total_records(), 0);
+  ASSERT_GT(MetricSum(overlay, &v1::MetricsResponse::results_held), 0);
   // The janitor runs every second; the TTL is one second. Metrics do not
   // touch results, so polling them does not keep the result alive; the
   // portal's plan expires too.

@@ -405,6 +405,38 @@ TEST_F(OverlayBehaviourTest, ClientDeadlineBoundsEveryHop) {
       << overlay_.Describe();
 }
 
+// ------------------------------------------------------------ small results
+
+TEST_F(OverlayBehaviourTest, SmallResultTravelsAsOneChunkAndNobodyHoldsRows) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  v1::QueryRequest request = Pm25(false, /*chunk_size=*/20000);
+  request.set_inline_first_chunk(true);
+  v1::QueryResponse response;
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  ASSERT_EQ(response.total_chunks(), 1);
+  ASSERT_TRUE(response.has_first_chunk());
+  EXPECT_EQ(overlay_.ResultsHeld(), 0);  // every share sent its records
+  // Every share is listed with its own count; all are in chunk 0.
+  EXPECT_EQ(response.shares_size(), 6);
+  int64_t sum = 0;
+  for (const v1::ShareResult& share : response.shares()) sum += share.records();
+  EXPECT_EQ(sum, response.total_records());
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> records,
+                       DecodeChunk(response.first_chunk().records()));
+  EXPECT_EQ(records, ExpectedWithout(overlay_, request, {}));
+  for (const ProcessConfig& p : overlay_.config().processes) {
+    EXPECT_EQ(overlay_.node(p.id).services.metrics->LatencyOf(RpcKind::kFetch)
+                  .count(),
+              0)
+        << p.id;
+  }
+  auto stub = overlay_.PortalStub();
+  ASSERT_OK_AND_ASSIGN(std::vector<Record> pulled, PullAll(*stub, response));
+  EXPECT_EQ(pulled, records);
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }));
+}
+
 // ---------------------------------------------------------------- pruning
 
 TEST_F(OverlayBehaviourTest, TimeWindowScansAndAsksOnlySharesThatCanMatch) {
@@ -413,8 +445,12 @@ TEST_F(OverlayBehaviourTest, TimeWindowScansAndAsksOnlySharesThatCanMatch) {
   // 2020-09-13T00:00 onwards: only F's days (09-13..09-24).
   request.mutable_filter()->set_from_utc_seconds(
       DaysFromCivil(2020, 9, 13) * 86400);
+  // B stalls: F is also reachable behind B (B-D-E-F), but once F answered
+  // through E the answer is complete; no time passes here at all.
+  overlay_.Stall("B");
   v1::QueryResponse response;
   ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  overlay_.Resume("B");
   EXPECT_TRUE(response.complete());
   EXPECT_THAT(ShareIds(response), ElementsAre("A", "B", "C", "D", "E", "F"));
   for (const v1::ShareResult& share : response.shares()) {
@@ -430,6 +466,9 @@ TEST_F(OverlayBehaviourTest, TimeWindowScansAndAsksOnlySharesThatCanMatch) {
     const NodeMetrics& m = *overlay_.node(p.id).services.metrics;
     EXPECT_EQ(m.queries_executed.load(), p.id == "F" ? 1 : 0) << p.id;
   }
+  // The call to stalled B was cancelled once the answer was complete.
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.CallsInFlight() == 0; }))
+      << overlay_.Describe();
   // C's share cannot match and nothing lies behind C: it is never asked.
   EXPECT_EQ(overlay_.node("C").services.metrics->LatencyOf(RpcKind::kExecute)
                 .count(),
@@ -554,7 +593,8 @@ TEST_F(OverlayBehaviourTest, ResultsExpireAfterTheTtlOnTheFakeClock) {
                              config.strategy.result_ttl_seconds = 10;
                            }));
   v1::QueryResponse response;
-  ASSERT_TRUE(RunQuery(overlay_, Pm25(false), &response).ok());
+  // Chunks of 3: the owners hold rows (nothing fits in one chunk).
+  ASSERT_TRUE(RunQuery(overlay_, Pm25(false, 3), &response).ok());
   EXPECT_GT(overlay_.ResultsHeld(), 0);
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   overlay_.AdvanceMillis(9'000);  // not yet
