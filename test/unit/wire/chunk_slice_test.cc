@@ -62,6 +62,26 @@ TEST(ConcatChunksTest, JoinsOwnersInOrderAndRemapsDictionaries) {
   EXPECT_EQ(Decode(joined), expected);
 }
 
+TEST(ConcatChunksTest, AnyValidWireFormIsJoinedToo) {
+  // A part with a field our encoder never writes takes the general path.
+  Table a = MakeTable({"UG/M3", "PPB"}, 5, 0);
+  Table b = MakeTable({"PPM"}, 4, 50);
+  std::string odd = Encode(b);
+  odd.append("\x9a\x06\x01x", 4);  // field 99, length-delimited, "x"
+  ASSERT_OK_AND_ASSIGN(std::string joined, ConcatChunks({Encode(a), odd}));
+  std::vector<Record> expected = Decode(Encode(a));
+  for (Record& r : Decode(Encode(b))) expected.push_back(std::move(r));
+  EXPECT_EQ(Decode(joined), expected);
+}
+
+TEST(ConcatChunksTest, EmptyPartsJoin) {
+  Table a = MakeTable({"UG/M3"}, 3, 0);
+  Table empty = MakeTable({"UG/M3"}, 0, 0);
+  ASSERT_OK_AND_ASSIGN(std::string joined,
+                       ConcatChunks({Encode(empty), Encode(a), Encode(empty)}));
+  EXPECT_EQ(Decode(joined), Decode(Encode(a)));
+}
+
 TEST(ConcatChunksTest, OnePartIsReturnedAsIs) {
   Table a = MakeTable({"UG/M3"}, 3, 0);
   const std::string bytes = Encode(a);
