@@ -65,11 +65,12 @@ class NodeServer::Janitor final : public CompletionTag {
     stopped_ = true;
     timer_.Cancel();
     mu_.Await(absl::Condition(
-        +[](Timer* timer) { return !timer->set(); }, &timer_));
+        +[](bool* armed) { return !*armed; }, &armed_));
   }
+  // The timer's wake-up (ok == false once cancelled).
   void Proceed(bool ok) override {
     absl::MutexLock lock(&mu_);
-    // Timer::Proceed cleared set() before calling us.
+    armed_ = false;
     if (stopped_ || !ok) return;
     const NodeServices& services = node_->services;
     services.results->ExpireIdle();
@@ -83,6 +84,7 @@ class NodeServer::Janitor final : public CompletionTag {
 
  private:
   void Arm() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    armed_ = true;
     timer_.Set(cq_, node_->env.clock->NowNanos() + 1'000'000'000);
   }
 
@@ -90,6 +92,7 @@ class NodeServer::Janitor final : public CompletionTag {
   grpc::CompletionQueue* const cq_;
   absl::Mutex mu_;
   Timer timer_ ABSL_GUARDED_BY(mu_);
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;  // a wake-up is to come
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 };
 
