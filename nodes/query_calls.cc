@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "core/common/grpc_status.h"
 #include "core/results/share_order.h"
+#include "core/store/canonical_filter.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/chunk_slice.h"
 #include "core/wire/filter_codec.h"
@@ -86,12 +87,21 @@ void QueryCall::OnRequest() {
   chunk_size_ = request_.chunk_size() > 0
                     ? request_.chunk_size()
                     : env_.config->strategy.chunk_size;
+  filter_key_ = CanonicalFilterKey(filter_);
   client_ = ClientKey(request_.client_id(), context_.peer());
   if (absl::Status room = services_.plans->Reserve(client_); !room.ok()) {
     Fail(ToGrpcStatus(room));
     return;
   }
   reserved_ = true;
+  if (!request_.fresh()) {
+    // A repeated query whose shares all live on this host, none changed.
+    if (std::optional<std::vector<Segment>> cached =
+            services_.cache->FindPlan(chunk_size_, filter_key_)) {
+      AnswerFromCache(*std::move(cached));
+      return;
+    }
+  }
   const int64_t now = env_.clock->NowNanos();
   fanout_deadline_ = now + (deadline() - now) / 100 * kFanoutPercentOfDeadline;
   query_id_ = services_.ids->Next();
@@ -103,8 +113,14 @@ void QueryCall::OnRequest() {
     local_->Finish(ExecutionOutcome());  // nothing here can match
   } else {
     // The portal cuts chunks from its own rows: they are never inlined.
-    StartShareScan(node_,
-                   ShareScanRequest{local_, filter_, fanout_deadline_, 0});
+    ShareScanRequest scan{local_, filter_, fanout_deadline_, 0,
+                          std::nullopt, false};
+    if (services_.cache->enabled()) {
+      scan.chunks = ShareChunks{env_.id(), env_.data_generation, chunk_size_,
+                                0, filter_key_};
+      scan.preencode = !request_.fresh();
+    }
+    StartShareScan(node_, std::move(scan));
   }
   if (request_.limit() > 0 && env_.owns_first_share) {
     step_ = Step::kScanningFirst;
@@ -124,6 +140,7 @@ void QueryCall::StartFanout(bool with_local) {
   forward.add_path(env_.id());
   forward.set_hops_left(env_.config->strategy.max_hops - 1);
   forward.set_chunk_size(chunk_size_);
+  forward.set_fresh(request_.fresh());
   fanout_ = std::make_unique<ExecuteFanout>(node_, cq_, [this] { Advance(); });
   fanout_->Start(with_local ? local_ : nullptr, {env_.id()}, &forward,
                  filter_, fanout_deadline_);
@@ -186,7 +203,15 @@ void QueryCall::Answer() {
   for (ExecuteFanout* part : {first_.get(), fanout_.get()}) {
     if (part == nullptr) continue;
     for (v1::ShareHit& hit : part->merge().hits()) {
-      if (answered.insert(hit.node_id()).second) hits.push_back(std::move(hit));
+      if (!answered.insert(hit.node_id()).second) continue;
+      const ShareInfo* share = env_.map->ShareOf(hit.node_id());
+      if (share != nullptr &&
+          !OverlayMap::CanMatch(*share, filter_.from_utc, filter_.to_utc)) {
+        // Its days miss the window: whatever its data, it contributes
+        // nothing, so a cached plan need not check its generation.
+        hit.set_generation(0);
+      }
+      hits.push_back(std::move(hit));
     }
     for (v1::NodeFailure& f : part->aggregator().failures()) {
       failures.push_back(std::move(f));
@@ -231,12 +256,44 @@ void QueryCall::Answer() {
         return;
       }
       segment.inline_records = *std::move(cut);
+      if (segment.records > 0 && segment.generation != 0) {
+        // The owner stored its records uncut: the plan's chunk is these,
+        // for a later answer from the cached plan.
+        services_.cache->PutChunk(
+            NodeCache::ChunkKey(segment.node_id, segment.generation,
+                                chunk_size_, 0, segment.records, filter_key_),
+            segment.inline_records);
+      }
     }
     segments.push_back(std::move(segment));
   }
+  auto plan = std::make_shared<QueryPlan>(
+      query_id_, chunk_size_, std::move(segments), services_.memory, client_,
+      Planned());
+  if (missing.empty()) {
+    services_.cache->StorePlan(chunk_size_, filter_key_, plan->segments());
+  }
+  (void)local_->Leave(true);  // the plan holds this share's rows
+  Deliver(plan, std::move(failures), std::move(missing));
+}
+
+PlannedQuery QueryCall::Planned() const {
+  return PlannedQuery{filter_key_, request_.filter(), request_.limit(),
+                      request_.fresh()};
+}
+
+void QueryCall::AnswerFromCache(std::vector<Segment> segments) {
+  step_ = Step::kAnswered;
+  query_id_ = services_.ids->Next();
   auto plan = std::make_shared<QueryPlan>(query_id_, chunk_size_,
                                           std::move(segments),
-                                          services_.memory, client_);
+                                          services_.memory, client_, Planned());
+  Deliver(plan, {}, {});
+}
+
+void QueryCall::Deliver(const std::shared_ptr<QueryPlan>& plan,
+                        std::vector<v1::NodeFailure> failures,
+                        std::vector<v1::MissingShare> missing) {
   v1::QueryResponse response;
   response.set_query_id(query_id_);
   response.set_total_records(plan->total_records());
@@ -272,7 +329,6 @@ void QueryCall::Answer() {
       }
     }
   }
-  (void)local_->Leave(true);  // the plan holds this share's rows
   services_.plans->Add(plan);
   reserved_ = false;
   StartPrefetch(node_, cq_, plan, 0);
@@ -302,6 +358,13 @@ void ExecuteCall::OnRequest() {
   const bool pruned =
       has_share && !OverlayMap::CanMatch(*env_.share, filter->from_utc,
                                          filter->to_utc);
+  // The portal (path[0]) shares this host: it will read this share's
+  // chunks from the shared cache, so they are stored (and, unless the
+  // query is fresh, encoded) there ahead.
+  const bool co_located = services_.cache->enabled() &&
+                          request_.chunk_size() > 0 &&
+                          request_.path_size() > 0 &&
+                          services_.cache->CoLocated(request_.path(0));
   std::vector<std::string> path(request_.path().begin(),
                                 request_.path().end());
   path.push_back(env_.id());
@@ -317,8 +380,15 @@ void ExecuteCall::OnRequest() {
     return;
   }
   if (has_share && !pruned) {
-    StartShareScan(node_, ShareScanRequest{local_, *filter, deadline(),
-                                           request_.chunk_size()});
+    ShareScanRequest scan{local_, *filter, deadline(),
+                          request_.chunk_size(), std::nullopt, false};
+    if (co_located) {
+      scan.chunks = ShareChunks{env_.id(), env_.data_generation,
+                                request_.chunk_size(), 0,
+                                CanonicalFilterKey(*filter)};
+      scan.preencode = !request_.fresh();
+    }
+    StartShareScan(node_, std::move(scan));
   } else {
     local_->Finish(ExecutionOutcome());
   }

@@ -12,6 +12,11 @@
 //                   call waits for them, then frees what the query holds
 //                   everywhere;
 //   kAnswered       the answer (or the strict failure) is on its way.
+// Before fanning out, a query (not `fresh`) looks for its plan in the
+// shared cache (NodeCache::FindPlan): a repeated query whose shares all
+// live on this host, none reloaded since, is answered at once from it with
+// a new query id, no node scanning (its chunks come from the cache, or are
+// made anew by their owners). A complete answer's plan is stored there.
 // The answer accounts for every share of the config: each either answered
 // (it is in `shares`) or is named in `missing` with the reason. A strict
 // query (the default) fails if any share is missing; with allow_partial it
@@ -28,6 +33,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/store/filter.h"
 #include "nodes/execute_fanout.h"
@@ -58,6 +64,13 @@ class QueryCall final
   void Advance();
   void StartFanout(bool with_local);
   void Answer();
+  // Answers with a plan read from the shared cache.
+  void AnswerFromCache(std::vector<Segment> segments);
+  // Replies with `plan` (registered, its first chunks prefetched).
+  void Deliver(const std::shared_ptr<QueryPlan>& plan,
+               std::vector<v1::NodeFailure> failures,
+               std::vector<v1::MissingShare> missing);
+  PlannedQuery Planned() const;
   // Fails the query and frees what it holds on every node.
   void Abandon(const grpc::Status& status);
 
@@ -67,6 +80,7 @@ class QueryCall final
   int32_t chunk_size_ = 0;
   int64_t fanout_deadline_ = 0;  // the shares answer by then
   Filter filter_;
+  std::string filter_key_;  // CanonicalFilterKey(filter_)
   bool reserved_ = false;
   std::shared_ptr<LocalExecution> local_;
   std::unique_ptr<ExecuteFanout> first_;   // kScanningFirst: the own share

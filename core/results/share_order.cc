@@ -28,6 +28,7 @@ std::vector<LaidOutSegment> LayOutSegments(std::vector<v1::ShareHit> hits,
     laid.cut_from = std::max<int64_t>(0, hit.records());
     segment.records = std::min(laid.cut_from, remaining);
     remaining -= segment.records;
+    segment.generation = hit.generation();
     segment.has_inline_records = hit.has_inline_records();
     if (segment.has_inline_records) {
       segment.inline_records = std::move(*hit.mutable_inline_records());

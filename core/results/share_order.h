@@ -42,6 +42,13 @@ struct Segment {
   // nothing then.
   bool has_inline_records = false;
   std::string inline_records;
+  // The owner's data generation when it answered (ShareHit.generation; 0
+  // if unknown): part of the shared cache's chunk keys (nodes/node_cache.h).
+  uint64_t generation = 0;
+  // The owner holds no rows for this query (the plan came from the shared
+  // cache): each chunk is read from the cache or made anew by the owner
+  // from the query itself, and there is nothing to release.
+  bool stateless = false;
 };
 
 // The segments of a result from the shares' answers (in any order), sorted

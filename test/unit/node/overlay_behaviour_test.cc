@@ -165,7 +165,9 @@ TEST_F(OverlayBehaviourTest, StalledLeafStrictFailsNamingOnlyTheMissingShare) {
   // hop cap.
   EXPECT_TRUE(overlay_.WaitFor([&] {
     return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
-           overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 1;
+           overlay_.held("F") == 1 &&
+           overlay_.held("F", RpcKind::kReleaseResult) == 1 &&
+           PeerCallsInFlight(overlay_) == 1;
   })) << overlay_.Describe();
   overlay_.AdvanceMillis(kHopCapMs);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
@@ -373,7 +375,8 @@ TEST_F(OverlayBehaviourTest, ClientCancelFreesEverythingEverywhere) {
   // of the query waits on stalled F, until E's hop cap.
   EXPECT_TRUE(overlay_.WaitFor([&] {
     return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
-           overlay_.CallsInFlight() == 2 && overlay_.held("F") == 1;
+           overlay_.CallsInFlight() == 2 && overlay_.held("F") == 1 &&
+           overlay_.held("F", RpcKind::kReleaseResult) == 1;
   })) << overlay_.Describe();
   overlay_.AdvanceMillis(kHopCapMs);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
@@ -395,10 +398,13 @@ TEST_F(OverlayBehaviourTest, ClientDeadlineBoundsEveryHop) {
   grpc::Status status = query->Wait();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // F still stalls, so E's release of the query waits on F until E's hop
-  // cap; everything else is free at once.
+  // cap; everything else is free at once. (Waiting for F to hold the
+  // release itself: until it does, the release's hop deadline may not be
+  // set yet, and advancing the clock first would not reach it.)
   EXPECT_TRUE(overlay_.WaitFor([&] {
     return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
-           overlay_.CallsInFlight() == 2;
+           overlay_.CallsInFlight() == 2 &&
+           overlay_.held("F", RpcKind::kReleaseResult) == 1;
   })) << overlay_.Describe();
   overlay_.AdvanceMillis(600'000);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
@@ -440,7 +446,13 @@ TEST_F(OverlayBehaviourTest, TimeWindowScansAndAsksOnlySharesThatCanMatch) {
 // ---------------------------------------------------------- pulling chunks
 
 TEST_F(OverlayBehaviourTest, OwnerDyingMidPullFailsOnlyItsChunks) {
-  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  // Without the shared cache: with it, F's chunks are in the segment and
+  // outlive F (shared_cache_test.cc).
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
+                           [](OverlayConfig& config) {
+                             ShortHops(config);
+                             config.strategy.shared_cache_mb = 0;
+                           }));
   // Small chunks: every share holds more than one, so none travels with
   // the answer and F's must be fetched from F.
   const v1::QueryRequest request = Pm25(false, /*chunk_size=*/3);
@@ -524,6 +536,8 @@ TEST_F(OverlayBehaviourTest, ResultMemoryBoundRefusesNewQueriesNotOldResults) {
                            }));
   v1::QueryRequest request;  // everything: the most rows an owner can hold
   request.set_chunk_size(1000);
+  // Computed anew every time: a plan from the shared cache holds no rows.
+  request.set_fresh(true);
   std::vector<v1::QueryResponse> held;
   grpc::Status status;
   for (int i = 0; i < 400 && status.ok(); ++i) {
