@@ -423,7 +423,8 @@ void FetchCall::ServeOwnSlice(const v1::FetchRequest& request) {
     index = request.offset() / request.chunk_size();
     const int64_t offset = index * request.chunk_size();
     if (share.valid() && share.generation == env_.data_generation &&
-        request.offset() == offset && offset < share.share_records &&
+        request.offset() >= 0 && request.offset() == offset &&
+        offset < share.share_records &&
         request.count() == std::min<int64_t>(request.chunk_size(),
                                              share.share_records - offset)) {
       chunks = std::move(share);
