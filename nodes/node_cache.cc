@@ -146,7 +146,9 @@ bool NodeCache::HasChunk(const std::string& key) const {
 
 void NodeCache::PutChunk(const std::string& key, std::string_view records,
                          bool preencoded) {
-  if (!enabled()) return;
+  // A chunk's key determines its bytes: one already there needs no copy,
+  // and rewriting it would only push older entries out of the ring.
+  if (!enabled() || cache_->Contains(key)) return;
   if (absl::Status s = cache_->Put(key, records, ttl_nanos_); !s.ok()) {
     LOG_EVERY_N(WARNING, 1000) << self_ << ": shared cache: " << s;
     return;

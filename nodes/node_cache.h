@@ -101,7 +101,8 @@ class NodeCache final {
   bool GetChunk(const std::string& key, std::string* records);
   // From the index alone: false if a GetChunk would surely miss.
   bool HasChunk(const std::string& key) const;
-  // Stores a chunk; a failure (too large, set busy) is only counted.
+  // Stores a chunk unless it is there already (its key determines its
+  // bytes); a failure (too large, set busy) is only logged.
   void PutChunk(const std::string& key, std::string_view records,
                 bool preencoded = false);
   void CountStatelessChunk() { Add(stateless_chunks_); }
