@@ -110,7 +110,7 @@ void StartStatelessSlice(const Node* node, StatelessSlice slice,
     // Another slice of the share may have made it while this one waited.
     std::string records;
     NodeCache* cache = node->services.cache;
-    if (cache->GetChunk(chunks.Key(slice.index), &records)) {
+    if (!slice.fresh && cache->GetChunk(chunks.Key(slice.index), &records)) {
       done(grpc::Status::OK, std::move(records));
       return;
     }

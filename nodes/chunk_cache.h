@@ -71,6 +71,7 @@ struct StatelessSlice {
   ShareChunks chunks;
   int64_t index = 0;  // within the share
   int64_t deadline = 0;  // on the node's clock
+  bool fresh = false;    // the query's: no shared cache lookup
   // Set by the caller to stop the scan between slices.
   std::shared_ptr<const std::atomic<bool>> cancelled;
 };

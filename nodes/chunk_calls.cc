@@ -104,6 +104,7 @@ void FetchChunk(const Node* node, grpc::CompletionQueue* cq,
                          ? deadline
                          : node->env.clock->NowNanos() +
                                node->env.default_deadline_nanos;
+    slice.fresh = plan->query().fresh;
     absl::StatusOr<Filter> filter =
         FilterFromProto(plan->query().filter, plan->query().limit);
     if (!filter.ok()) {
@@ -494,6 +495,7 @@ void FetchCall::ServeOwnSlice(const v1::FetchRequest& request) {
   slice.chunks = *std::move(chunks);
   slice.index = index;
   slice.deadline = deadline();
+  slice.fresh = request.fresh();
   slice_cancelled_ = std::make_shared<std::atomic<bool>>(false);
   slice.cancelled = slice_cancelled_;
   BeginOperation();  // the slice's notification

@@ -509,6 +509,10 @@ TEST_F(SharedCacheTest, ReloadedShareIsNeverServedStale) {
   // F's share on data of its own: a copy of the generated root.
   const std::string copy = absl::StrCat(::testing::TempDir(), "/reload-",
                                         ::getpid());
+  struct RemoveOnExit {
+    const std::string& path;
+    ~RemoveOnExit() { std::filesystem::remove_all(path); }
+  } remove_on_exit{copy};
   std::filesystem::remove_all(copy);
   std::filesystem::copy(root(), copy, std::filesystem::copy_options::recursive);
   ASSERT_OK(overlay_.Start("configs/one_host.json", copy, SmallCache));
@@ -553,7 +557,6 @@ TEST_F(SharedCacheTest, ReloadedShareIsNeverServedStale) {
   EXPECT_EQ(after, expected);
   EXPECT_EQ(CacheOf(overlay_, "A").plan_hits(), 1);
   overlay_.Stop();
-  std::filesystem::remove_all(copy);
 }
 
 // ------------------------------------------------------------ two hosts

@@ -155,6 +155,10 @@ TEST(CanonicalFilterKeyTest, EqualKeysSelectTheSameRows) {
       (std::filesystem::temp_directory_path() /
        ("canonical-filter-" + std::to_string(::getpid())))
           .string();
+  struct RemoveOnExit {
+    const std::string& path;
+    ~RemoveOnExit() { std::filesystem::remove_all(path); }
+  } remove_on_exit{root};
   GeneratorOptions options;
   options.root = root;
   options.sites = 60;
@@ -165,7 +169,6 @@ TEST(CanonicalFilterKeyTest, EqualKeysSelectTheSameRows) {
   LoadOptions load;
   load.root = root;
   ASSERT_OK_AND_ASSIGN(LoadedTable loaded, LoadDataRoot(load));
-  std::filesystem::remove_all(root);
   const Table& table = loaded.table;
 
   std::mt19937_64 rng(7);

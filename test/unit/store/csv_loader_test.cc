@@ -238,20 +238,19 @@ TEST_F(CsvLoaderTest, GenerationFollowsTheLoadedFiles) {
   ASSERT_OK_AND_ASSIGN(LoadedTable again, LoadDataRoot(options));
   EXPECT_EQ(again.stats.generation, first.stats.generation);
 
-  // The same files below another root.
-  const std::string copy = root_ + "-copy";
-  std::filesystem::remove_all(copy);
-  std::filesystem::copy(root_, copy,
-                        std::filesystem::copy_options::recursive);
+  // The same files below another root (a folder of the root that is no
+  // day, so the root's own loads ignore it and TearDown removes it).
+  const std::string copy = root_ + "/elsewhere";
   for (const char* f : {"20200810/20200810-01.csv", "20200811/20200811-01.csv"}) {
+    const std::filesystem::path to = absl::StrCat(copy, "/", f);
+    std::filesystem::create_directories(to.parent_path());
+    std::filesystem::copy_file(absl::StrCat(root_, "/", f), to);
     std::filesystem::last_write_time(
-        absl::StrCat(copy, "/", f),
-        std::filesystem::file_time_type(std::chrono::seconds(1000)));
+        to, std::filesystem::file_time_type(std::chrono::seconds(1000)));
   }
   LoadOptions elsewhere = options;
   elsewhere.root = copy;
   ASSERT_OK_AND_ASSIGN(LoadedTable moved, LoadDataRoot(elsewhere));
-  std::filesystem::remove_all(copy);
   EXPECT_EQ(moved.stats.generation, first.stats.generation);
 
   // Touched: same bytes, another mtime.
