@@ -508,7 +508,9 @@ void PrintSharedCaches(
     int64_t attach_errors = 0;
   };
   std::vector<std::pair<std::string, Group>> groups;  // in config order
-  for (const auto& [p, m] : up) {
+  for (const auto& entry : up) {
+    const ProcessConfig* p = entry.first;
+    const v1::MetricsResponse& m = entry.second;
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
       return g.first == p->host_group;
     });
