@@ -284,7 +284,15 @@ void NodeCache::FillMetrics(v1::SharedCacheMetrics* m) const {
 
 absl::Status NodeCache::Detach() {
   if (!enabled()) return absl::OkStatus();
-  cache_->Erase(GenerationKey(self_));
+  // Withdrawn only if it is still ours: a successor of this node (same id,
+  // started before this one ended) keeps what it published; it renews it
+  // every second anyway.
+  std::string bytes;
+  if (generation_ != 0 && cache_->Get(GenerationKey(self_), &bytes) &&
+      bytes.size() == sizeof(generation_) &&
+      std::memcmp(bytes.data(), &generation_, sizeof(generation_)) == 0) {
+    cache_->Erase(GenerationKey(self_));
+  }
   absl::Status status = cache_->Detach();
   cache_.reset();
   return status;

@@ -333,6 +333,24 @@ TEST_F(SharedCacheTest, ChunksOfADeadCoLocatedOwnerAreStillServed) {
 
 // ------------------------------------------------------------- plans
 
+TEST_F(SharedCacheTest, PartialAnswersAreNeverCached) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), SmallCache));
+  overlay_.Kill("F");
+  v1::QueryRequest request = Pm25();
+  request.set_allow_partial(true);
+  for (int round = 0; round < 2; ++round) {
+    v1::QueryResponse response;
+    ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+    EXPECT_FALSE(response.complete());
+    ASSERT_EQ(response.missing_size(), 1);
+    EXPECT_EQ(response.missing(0).node_id(), "F");
+  }
+  const v1::SharedCacheMetrics portal = CacheOf(overlay_, "A");
+  EXPECT_EQ(portal.plans_stored(), 0);
+  EXPECT_EQ(portal.plan_hits(), 0);
+  EXPECT_EQ(portal.plan_misses(), 2);
+}
+
 TEST_F(SharedCacheTest, RepeatedQueryIsAnsweredWithNoNodeScanning) {
   ASSERT_OK(overlay_.Start("configs/one_host.json", root(), SmallCache));
   v1::QueryResponse first;
