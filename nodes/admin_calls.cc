@@ -121,6 +121,8 @@ void MetricsCall::OnRequest() {
                          services_.results->bytes_held());
   r.set_cpu_s(ProcessCpuSeconds());
   r.set_rss_bytes(ProcessRssBytes());
+  r.set_rss_shmem_bytes(ProcessShmemRssBytes());
+  services_.cache->FillMetrics(r.mutable_shared_cache());
   Reply(r);
 }
 

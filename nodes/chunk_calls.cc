@@ -6,22 +6,47 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/grpc_status.h"
+#include "core/store/canonical_filter.h"
 #include "core/wire/chunk_codec.h"
+#include "core/wire/filter_codec.h"
 #include "glog/logging.h"
 #include "grpcpp/support/proto_buffer_reader.h"
-#include "grpcpp/support/proto_buffer_writer.h"
+#include "nodes/chunk_cache.h"
 #include "nodes/client_identity.h"
 
 namespace overlay {
 namespace {
 
-template <typename Message>
-grpc::ByteBuffer ToBytes(const Message& message) {
-  grpc::ByteBuffer bytes;
-  bool own_buffer = false;
-  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, Message>(
-      message, &bytes, &own_buffer);
-  return bytes;
+// `head` (a serialized message) followed by its length-delimited field
+// `field` holding `bytes`: the same wire bytes as setting the field and
+// serializing, but as two slices, the second handing `bytes` to gRPC
+// without a copy (a chunk is hundreds of KiB).
+grpc::ByteBuffer WithBytesField(const std::string& head, int field,
+                                std::string bytes) {
+  std::string prefix = head;
+  if (!bytes.empty()) {
+    uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
+    for (int part = 0; part < 2; ++part) {  // the tag, then the length
+      while (value >= 0x80) {
+        prefix.push_back(static_cast<char>(value | 0x80));
+        value >>= 7;
+      }
+      prefix.push_back(static_cast<char>(value));
+      value = bytes.size();
+    }
+  }
+  if (bytes.empty()) {
+    grpc::Slice only(prefix);
+    return grpc::ByteBuffer(&only, 1);
+  }
+  auto* owned = new std::string(std::move(bytes));
+  const grpc::Slice slices[2] = {
+      grpc::Slice(prefix),
+      grpc::Slice(owned->data(), owned->size(),
+                  [](void* string) { delete static_cast<std::string*>(string); },
+                  owned)};
+  return grpc::ByteBuffer(slices, 2);
 }
 
 // What a client sees when chunk `index` could not be fetched: the owner and
@@ -45,14 +70,58 @@ grpc::Status ChunkFetchFailure(const QueryPlan& plan, int32_t index,
                    ": ", status.error_message()));
 }
 
+// Completes chunk `index` of `plan` with what a fetch (or a stateless
+// slice) brought: the serialized records, or the failure.
+void CompleteChunk(const std::shared_ptr<QueryPlan>& plan, int32_t index,
+                   const std::string& via, const grpc::Status& status,
+                   std::string records) {
+  auto fetched = std::make_shared<FetchedChunk>();
+  if (!status.ok()) {
+    fetched->status = ChunkFetchFailure(*plan, index, via, status);
+  } else {
+    fetched->records = std::move(records);
+  }
+  plan->Complete(index, std::move(fetched));
+}
+
 // Fetches chunk `index` of `plan` from its owner and completes the plan's
 // slot, waking whoever waits for it. The fetch belongs to the plan (its
 // scope); its reply is taken as FetchResponseRaw: the records stay
-// serialized, ready to relay.
+// serialized, ready to relay. The request carries the query, so the owner
+// can key the chunk in its shared cache, and make it anew if it holds no
+// rows for the query (a plan read from the cache). A chunk of this node's
+// own share is made so here, on a scan worker.
 void FetchChunk(const Node* node, grpc::CompletionQueue* cq,
                 std::shared_ptr<QueryPlan> plan, int32_t index,
                 int64_t deadline) {
   const Segment& segment = plan->SegmentOf(index);
+  if (segment.node_id == node->env.id()) {  // stateless: no rows held here
+    int64_t index_in_share = 0;
+    StatelessSlice slice;
+    slice.chunks = ChunksOf(*plan, index, &index_in_share);
+    slice.index = index_in_share;
+    slice.deadline = deadline != kNoDeadline
+                         ? deadline
+                         : node->env.clock->NowNanos() +
+                               node->env.default_deadline_nanos;
+    slice.fresh = plan->query().fresh;
+    absl::StatusOr<Filter> filter =
+        FilterFromProto(plan->query().filter, plan->query().limit);
+    if (!filter.ok()) {
+      CompleteChunk(plan, index, node->env.id(), ToGrpcStatus(filter.status()),
+                    "");
+      return;
+    }
+    slice.filter = *std::move(filter);
+    const std::string self = node->env.id();
+    StartStatelessSlice(
+        node, std::move(slice),
+        [plan = std::move(plan), index, self](grpc::Status status,
+                                              std::string records) {
+          CompleteChunk(plan, index, self, status, std::move(records));
+        });
+    return;
+  }
   v1::FetchRequest request;
   request.set_query_id(plan->query_id());
   // route = [portal, hop1, ..., owner]; hop1 gets the rest.
@@ -61,30 +130,72 @@ void FetchChunk(const Node* node, grpc::CompletionQueue* cq,
   }
   request.set_offset(plan->OffsetInSegment(index));
   request.set_count(plan->RecordsIn(index));
+  const PlannedQuery& query = plan->query();
+  if (!query.filter_key.empty()) {
+    *request.mutable_filter() = query.filter;
+    request.set_limit(query.limit);
+    request.set_chunk_size(plan->chunk_size());
+    request.set_segment_records(segment.records);
+    request.set_generation(segment.generation);
+    request.set_fresh(query.fresh);
+  }
+  // An owner on another host stores the chunk in its own segment; this
+  // portal keeps it in its host's, for the next plan naming the same data.
+  const bool keep = node->services.cache->enabled() &&
+                    !node->services.cache->CoLocated(segment.node_id);
   const std::string next_hop =
       segment.route.size() > 1 ? segment.route[1] : segment.node_id;
   CancellationScope* scope = plan->fetches();
   node->services.peers->Call(
       next_hop, PeerMethod::kFetch, request, cq, deadline, scope,
-      [plan = std::move(plan), index, next_hop](const grpc::Status& status,
-                                                grpc::ByteBuffer* reply) {
-        auto fetched = std::make_shared<FetchedChunk>();
+      [node, plan = std::move(plan), index, next_hop, keep](
+          const grpc::Status& status, grpc::ByteBuffer* reply) {
         if (!status.ok()) {
-          fetched->status = ChunkFetchFailure(*plan, index, next_hop, status);
-        } else {
-          v1::FetchResponseRaw raw;
-          if (grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                       v1::FetchResponseRaw>(reply, &raw)
-                  .ok()) {
-            fetched->records = std::move(*raw.mutable_records());
-          } else {
-            fetched->status = grpc::Status(
-                grpc::StatusCode::DATA_LOSS,
-                absl::StrCat("unreadable Fetch reply from '", next_hop, "'"));
+          CompleteChunk(plan, index, next_hop, status, "");
+          return;
+        }
+        v1::FetchResponseRaw raw;
+        if (!grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                      v1::FetchResponseRaw>(reply, &raw)
+                 .ok()) {
+          CompleteChunk(plan, index, next_hop,
+                        grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                     absl::StrCat("unreadable Fetch reply "
+                                                  "from '",
+                                                  next_hop, "'")),
+                        "");
+          return;
+        }
+        if (keep) {
+          int64_t index_in_share = 0;
+          const ShareChunks chunks = ChunksOf(*plan, index, &index_in_share);
+          if (chunks.valid()) {
+            node->services.cache->PutChunk(chunks.Key(index_in_share),
+                                           raw.records());
           }
         }
-        plan->Complete(index, std::move(fetched));
+        CompleteChunk(plan, index, next_hop, grpc::Status::OK,
+                      std::move(*raw.mutable_records()));
       });
+}
+
+// The chunk from the shared cache, unless the plan is `fresh`.
+bool CachedChunkBytes(const Node* node, const QueryPlan& plan, int32_t index,
+                      std::string* records) {
+  if (plan.query().fresh || !node->services.cache->enabled()) return false;
+  int64_t index_in_share = 0;
+  const ShareChunks chunks = ChunksOf(plan, index, &index_in_share);
+  return chunks.valid() &&
+         node->services.cache->GetChunk(chunks.Key(index_in_share), records);
+}
+
+// Whether StartPrefetch may skip chunk `index`: it is in the shared cache.
+bool CachedChunk(const Node* node, const QueryPlan& plan, int32_t index) {
+  if (plan.query().fresh || !node->services.cache->enabled()) return false;
+  int64_t index_in_share = 0;
+  const ShareChunks chunks = ChunksOf(plan, index, &index_in_share);
+  return chunks.valid() &&
+         node->services.cache->HasChunk(chunks.Key(index_in_share));
 }
 
 }  // namespace
@@ -96,7 +207,8 @@ void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
       int64_t{first} + node->env.config->strategy.prefetch_chunks);
   for (int32_t index = std::max(first, 0); index < last; ++index) {
     const Segment& segment = plan->SegmentOf(index);
-    if (segment.node_id == node->env.id() || segment.has_inline_records) {
+    if ((segment.node_id == node->env.id() && !segment.stateless) ||
+        segment.has_inline_records || CachedChunk(node, *plan, index)) {
       continue;  // served here without a fetch
     }
     if (plan->ClaimPrefetch(index)) {
@@ -139,12 +251,19 @@ grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
     *records = segment.inline_records;  // one chunk: records fit in one
     return grpc::Status::OK;
   }
-  if (segment.node_id == node->env.id()) {
+  if (CachedChunkBytes(node, plan, index, records)) return grpc::Status::OK;
+  if (segment.node_id == node->env.id() && !segment.stateless) {
     v1::RecordChunk chunk;
     grpc::Status status =
         EncodeLocalSlice(node, plan.query_id(), plan.OffsetInSegment(index),
                          plan.RecordsIn(index), &chunk);
-    if (status.ok()) chunk.SerializeToString(records);
+    if (!status.ok()) return status;
+    chunk.SerializeToString(records);
+    int64_t index_in_share = 0;
+    const ShareChunks chunks = ChunksOf(plan, index, &index_in_share);
+    if (chunks.valid()) {
+      node->services.cache->PutChunk(chunks.Key(index_in_share), *records);
+    }
     return status;
   }
   return grpc::Status(grpc::StatusCode::NOT_FOUND, "fetched from its owner");
@@ -183,11 +302,12 @@ void GetChunkCall::OnRequest() {
   std::string records;
   grpc::Status local = LocalChunkBytes(node_, *plan_, index, &records);
   if (local.ok()) {
-    ReplyWithSerialized(records);
+    ReplyWithSerialized(std::move(records));
     return;
   }
-  if (plan_->SegmentOf(index).node_id == env_.id()) {  // own rows are gone
-    Fail(local);
+  const Segment& segment = plan_->SegmentOf(index);
+  if (segment.node_id == env_.id() && !segment.stateless) {
+    Fail(local);  // own rows are gone
     return;
   }
   step_ = Step::kWaiting;
@@ -255,7 +375,7 @@ void GetChunkCall::GiveUp(const grpc::Status& status) {
   Fail(status);  // a notification in flight ends the operation
 }
 
-void GetChunkCall::ReplyWithSerialized(const std::string& records) {
+void GetChunkCall::ReplyWithSerialized(std::string records) {
   const int32_t index = chunk_request_.chunk_index();
   v1::ChunkResponseRaw response;
   response.set_query_id(plan_->query_id());
@@ -264,9 +384,10 @@ void GetChunkCall::ReplyWithSerialized(const std::string& records) {
   const Segment& segment = plan_->SegmentOf(index);
   response.set_first_record(segment.first_record +
                             plan_->OffsetInSegment(index));
-  response.set_records(records);
   services_.metrics->Add(services_.metrics->chunks_served);
-  Reply(ToBytes(response));
+  Reply(WithBytesField(response.SerializeAsString(),
+                       v1::ChunkResponseRaw::kRecordsFieldNumber,
+                       std::move(records)));
 }
 
 // ---------------------------------------------------------------- FetchCall
@@ -281,16 +402,7 @@ void FetchCall::OnRequest() {
     return;
   }
   if (request.route_size() == 0) {  // this node owns the rows
-    v1::FetchResponse response;
-    grpc::Status status =
-        EncodeLocalSlice(node_, request.query_id(), request.offset(),
-                         request.count(), response.mutable_records());
-    if (!status.ok()) {
-      Fail(status);
-      return;
-    }
-    services_.metrics->Add(services_.metrics->chunks_served);
-    Reply(ToBytes(response));
+    ServeOwnSlice(request);
     return;
   }
   const std::string next_hop = request.route(0);
@@ -304,6 +416,120 @@ void FetchCall::OnRequest() {
           Fail(status);
         }
       });
+}
+
+void FetchCall::ServeOwnSlice(const v1::FetchRequest& request) {
+  // With the query in the request, the slice is a chunk of the shared
+  // cache's: a whole chunk of the share as the plan cut it, of the data
+  // this node holds.
+  std::optional<Filter> filter;
+  std::optional<ShareChunks> chunks;
+  int64_t index = 0;
+  if (request.chunk_size() > 0 && request.has_filter()) {
+    absl::StatusOr<Filter> parsed =
+        FilterFromProto(request.filter(), request.limit());
+    if (!parsed.ok()) {
+      Fail(ToGrpcStatus(parsed.status()));
+      return;
+    }
+    filter = *std::move(parsed);
+    ShareChunks share;
+    share.owner = env_.id();
+    share.generation = request.generation();
+    share.chunk_size = request.chunk_size();
+    share.share_records = request.segment_records();
+    share.filter_key = CanonicalFilterKey(*filter);
+    index = request.offset() / request.chunk_size();
+    const int64_t offset = index * request.chunk_size();
+    if (share.valid() && share.generation == env_.data_generation &&
+        request.offset() >= 0 && request.offset() == offset &&
+        offset < share.share_records &&
+        request.count() == std::min<int64_t>(request.chunk_size(),
+                                             share.share_records - offset)) {
+      chunks = std::move(share);
+    }
+  }
+  std::string records;
+  if (chunks.has_value() && !request.fresh() &&
+      services_.cache->GetChunk(chunks->Key(index), &records)) {
+    ReplyWithRecords(std::move(records));
+    return;
+  }
+  v1::RecordChunk chunk;
+  grpc::Status status = EncodeLocalSlice(node_, request.query_id(),
+                                         request.offset(), request.count(),
+                                         &chunk);
+  if (status.ok()) {
+    chunk.SerializeToString(&records);
+    if (chunks.has_value()) {
+      services_.cache->PutChunk(chunks->Key(index), records);
+    }
+    ReplyWithRecords(std::move(records));
+    return;
+  }
+  if (status.error_code() != grpc::StatusCode::NOT_FOUND ||
+      !filter.has_value()) {
+    Fail(status);
+    return;
+  }
+  // No rows held for the query: the portal answered it from a cached plan
+  // (or this node restarted). Run it again, if the data is what the plan
+  // was made on.
+  if (request.generation() != env_.data_generation) {
+    Fail(grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        absl::StrCat("the data of '", env_.id(),
+                     "' changed since the query was planned: run it again")));
+    return;
+  }
+  if (!chunks.has_value()) {
+    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      absl::StrCat("rows at offset ", request.offset(),
+                                   " count ", request.count(),
+                                   " are not a chunk of the share's ",
+                                   request.segment_records(), " records")));
+    return;
+  }
+  StatelessSlice slice;
+  slice.filter = *std::move(filter);
+  slice.chunks = *std::move(chunks);
+  slice.index = index;
+  slice.deadline = deadline();
+  slice.fresh = request.fresh();
+  slice_cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  slice.cancelled = slice_cancelled_;
+  BeginOperation();  // the slice's notification
+  StartStatelessSlice(node_, std::move(slice),
+                      [this](grpc::Status status, std::string records) {
+                        slice_status_ = std::move(status);
+                        slice_records_ = std::move(records);
+                        slice_ready_.Notify(cq_);
+                      });
+}
+
+void FetchCall::OnSliceReady(bool ok) {
+  if (!finishing()) {
+    if (cancelled()) {
+      Fail(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+    } else if (slice_status_.ok()) {
+      ReplyWithRecords(std::move(slice_records_));
+    } else {
+      Fail(slice_status_);
+    }
+  }
+  EndOperation();
+}
+
+void FetchCall::OnCancelled() {
+  relay_.Cancel();
+  // Relaxed: a hint for the scan to stop; the reply comes by notification.
+  if (slice_cancelled_) slice_cancelled_->store(true, std::memory_order_relaxed);
+}
+
+void FetchCall::ReplyWithRecords(std::string records) {
+  services_.metrics->Add(services_.metrics->chunks_served);
+  Reply(WithBytesField("", v1::FetchResponseRaw::kRecordsFieldNumber,
+                       std::move(records)));
 }
 
 }  // namespace overlay

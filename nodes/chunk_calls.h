@@ -15,7 +15,15 @@
 // FetchCall (PeerService.Fetch, raw) serves a slice of this node's rows, or
 // relays the request one hop along its route and the reply's bytes back
 // unparsed (the relayed call is a child of this call: cancelling it cancels
-// the rest of the route).
+// the rest of the route). A Fetch that carries its query (chunk_size set)
+// names a chunk of the shared cache: the owner serves it from there when it
+// can, stores what it encodes, and, holding no rows for the query (a plan
+// the portal read from the cache), makes the chunk anew on a scan worker
+// (state kWaiting for its notification) if its data is still the plan's.
+//
+// Every chunk a portal serves is looked for in the shared cache first
+// (unless the query is `fresh`): a co-located owner encoded it there after
+// its scan, so pulling it costs no call.
 //
 // StartPrefetch starts the fetches that warm a plan's window; they belong
 // to the plan (its CancellationScope), not to any one call.
@@ -24,6 +32,7 @@
 #ifndef OVERLAY_NODES_CHUNK_CALLS_H_
 #define OVERLAY_NODES_CHUNK_CALLS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -47,8 +56,9 @@ grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
                               v1::RecordChunk* chunk);
 
 // The serialized records of chunk `index` of `plan` when this node can
-// serve them without a fetch (its own rows, or records the owner sent with
-// its answer); NOT_FOUND (nothing written) when the chunk must be fetched.
+// serve them without a fetch (records the owner sent with its answer, the
+// shared cache, its own rows); NOT_FOUND (nothing written) when the chunk
+// must be fetched (or, for a stateless own share, made on a worker).
 grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
                              int32_t index, std::string* records);
 
@@ -81,7 +91,7 @@ class GetChunkCall final
   void OnTimer(bool ok);
   // Stops waiting (deadline or cancel) and fails with `status`.
   void GiveUp(const grpc::Status& status);
-  void ReplyWithSerialized(const std::string& records);
+  void ReplyWithSerialized(std::string records);
 
   Step step_ = Step::kStarting;
   v1::ChunkRequest chunk_request_;
@@ -102,13 +112,27 @@ class FetchCall final
   static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
   static constexpr bool kNotifyWhenDone = true;
   FetchCall(const Node* node, grpc::ServerCompletionQueue* cq)
-      : UnaryCall(node, cq) {}
+      : UnaryCall(node, cq),
+        slice_tag_(this, &FetchCall::OnSliceReady),
+        slice_ready_(&slice_tag_) {}
 
   void OnRequest();
-  void OnCancelled() { relay_.Cancel(); }
+  void OnCancelled();
 
  private:
+  // The owner's part: the slice from the shared cache, the held rows, or
+  // made anew.
+  void ServeOwnSlice(const v1::FetchRequest& request);
+  void OnSliceReady(bool ok);
+  void ReplyWithRecords(std::string records);
+
   CancellationScope relay_;
+  TagOf<FetchCall> slice_tag_;
+  Notifier slice_ready_;
+  // Written by the scan worker before it notifies; read after.
+  grpc::Status slice_status_;
+  std::string slice_records_;
+  std::shared_ptr<std::atomic<bool>> slice_cancelled_;  // while a slice runs
 };
 
 }  // namespace overlay

@@ -17,6 +17,7 @@ v1::ShareHit LocalHit(const NodeEnv& env, const ExecutionOutcome& outcome,
   hit.set_share(env.share->description);
   hit.set_first_day(env.share->first_day);
   hit.set_records(outcome.records);
+  hit.set_generation(env.data_generation);
   for (const std::string& id : path) hit.add_route(id);
   if (outcome.has_inline_records) {
     hit.set_has_inline_records(true);

@@ -6,7 +6,8 @@
 //                 its table, the overlay map, the clock and its timers;
 //   NodeServices  the node's services, each a class with its own narrow,
 //                 thread-safe interface (outbound calls, executions,
-//                 results, plans, scan workers, gate, metrics, hooks);
+//                 results, plans, scan workers, gate, metrics, hooks, the
+//                 shared cache);
 //   GrpcServices  the async gRPC services calls are requested from.
 // Calls receive a `const Node*`; they never own or replace a service.
 
@@ -31,6 +32,7 @@
 #include "core/results/result_store.h"
 #include "core/store/csv_loader.h"
 #include "core/store/table.h"
+#include "nodes/node_cache.h"
 #include "nodes/node_hooks.h"
 #include "nodes/node_metrics.h"
 #include "nodes/query_ids.h"
@@ -62,6 +64,8 @@ struct NodeEnv {
   const Table* table = nullptr;      // empty when share is null
   const LoadStats* load_stats = nullptr;
   double load_seconds = 0;
+  // LoadStats::generation of the share (0: no share).
+  uint64_t data_generation = 0;
   // No share of the config precedes this node's in result order.
   bool owns_first_share = false;
   Clock* clock = nullptr;
@@ -86,6 +90,7 @@ struct NodeServices {
   QueryIds* ids = nullptr;
   NodeHooks* hooks = nullptr;  // never null (NoHooks)
   DoneTagOrphans* orphans = nullptr;
+  NodeCache* cache = nullptr;  // never null; enabled() when attached
   std::function<void()> request_shutdown;  // thread-safe; returns at once
 };
 

@@ -49,7 +49,8 @@ const char* RpcName(RpcKind kind) {
 }
 
 // Once a second (on the node's clock) on queue 0: expires idle results,
-// plans (telling their owners) and remembered query ids.
+// plans (telling their owners) and remembered query ids; republishes this
+// node's data generation in the shared cache and sweeps it.
 class NodeServer::Janitor final : public CompletionTag {
  public:
   Janitor(const Node* node, grpc::CompletionQueue* cq)
@@ -73,6 +74,7 @@ class NodeServer::Janitor final : public CompletionTag {
     armed_ = false;
     if (stopped_ || !ok) return;
     const NodeServices& services = node_->services;
+    services.cache->Tick();
     services.results->ExpireIdle();
     services.executions->Expire();
     for (const std::shared_ptr<QueryPlan>& plan :
@@ -148,6 +150,7 @@ absl::Status NodeServer::Bind() {
     env.load_seconds = (RealClock::Get()->NowNanos() - t0) / 1e9;
     env.share = map_->ShareOf(self->id);
     env.owns_first_share = map_->shares().front().node_id == self->id;
+    env.data_generation = load_stats_.generation;
     LOG(INFO) << self->id << ": loaded " << load_stats_.rows << " rows from "
               << load_stats_.files << " files in " << env.load_seconds
               << " s (" << load_stats_.malformed_rows << " malformed)";
@@ -165,6 +168,12 @@ absl::Status NodeServer::Bind() {
       strategy.max_results_per_client, memory_.get());
   ids_ = std::make_unique<QueryIds>(self->id);
   workers_ = std::make_unique<WorkerPool>(strategy.scan_threads);
+  NodeCacheOptions cache_options;
+  cache_options.config = &config_;
+  cache_options.self = self->id;
+  cache_options.generation = env.data_generation;
+  cache_options.directory = options_.shm_directory;
+  cache_ = std::make_unique<NodeCache>(std::move(cache_options), clock);
   NodeServices& services = node_.services;
   services.executions = executions_.get();
   services.results = results_.get();
@@ -176,6 +185,7 @@ absl::Status NodeServer::Bind() {
   services.ids = ids_.get();
   services.hooks = options_.hooks != nullptr ? options_.hooks : NoHooks::Get();
   services.orphans = &orphans_;
+  services.cache = cache_.get();
   services.request_shutdown = [this] { RequestShutdown(); };
   node_.grpc.query = &query_service_;
   node_.grpc.peer = &peer_service_;
@@ -281,6 +291,7 @@ void NodeServer::Shutdown() {
       reactor_->ShutdownQueues();
       reactor_->Join();
     }
+    DetachCache();
     return;
   }
   LOG(INFO) << node_.env.id() << ": shutting down";
@@ -304,7 +315,17 @@ void NodeServer::Shutdown() {
   // 6. Queues, then their threads, which free every remaining call.
   reactor_->ShutdownQueues();
   reactor_->Join();
+  // 7. The shared cache: nothing uses it any more.
+  DetachCache();
   LOG(INFO) << node_.env.id() << ": stopped";
+}
+
+void NodeServer::DetachCache() {
+  if (cache_ == nullptr) return;
+  if (absl::Status detached = cache_->Detach(); !detached.ok()) {
+    LOG(ERROR) << node_.env.id() << ": detaching the shared cache: "
+               << detached;
+  }
 }
 
 }  // namespace overlay

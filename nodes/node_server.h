@@ -12,6 +12,9 @@
 // Tests running several nodes in one process Bind all first, then Serve
 // each with the others' ports.
 //
+// The shared cache (NodeCache) is attached in Bind(), once the share is
+// loaded (its data generation is part of the keys).
+//
 // Shutdown order (Shutdown(), also run by the destructor):
 //   1. close the in-flight gate: new calls get UNAVAILABLE and health
 //      answers NOT_SERVING;
@@ -25,7 +28,9 @@
 //      completions must reach live queues;
 //   6. shut the completion queues down and join the reactor threads, which
 //      drain every remaining tag; then free orphaned done tags;
-//   7. destroy members in reverse order of construction.
+//   7. detach from the shared cache segment (nothing uses it any more; the
+//      last node of the host group removes it);
+//   8. destroy members in reverse order of construction.
 // Start/Shutdown/Wait from the control thread; RequestShutdown from any.
 
 #ifndef OVERLAY_NODES_NODE_SERVER_H_
@@ -55,6 +60,7 @@ struct NodeOptions {
   bool reflection = true;     // serve grpc.reflection (a sync service)
   TimerService* timers = nullptr;  // null: real time
   NodeHooks* hooks = nullptr;      // null: none
+  std::string shm_directory = "/dev/shm";  // of the shared cache segment
 };
 
 class NodeServer final {
@@ -84,6 +90,7 @@ class NodeServer final {
 
  private:
   class Janitor;
+  void DetachCache();
 
   const OverlayConfig config_;
   const NodeOptions options_;
@@ -100,6 +107,7 @@ class NodeServer final {
   std::unique_ptr<QueryIds> ids_;
   std::unique_ptr<PeerClient> peers_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<NodeCache> cache_;
   QueryAsyncService query_service_;
   PeerAsyncService peer_service_;
   grpc::health::v1::Health::AsyncService health_service_;

@@ -11,6 +11,7 @@
 #include "core/common/grpc_status.h"
 #include "core/common/status_macros.h"
 #include "core/results/share_order.h"
+#include "core/store/canonical_filter.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/chunk_slice.h"
 #include "core/wire/filter_codec.h"
@@ -87,12 +88,21 @@ void QueryCall::OnRequest() {
   chunk_size_ = request_.chunk_size() > 0
                     ? request_.chunk_size()
                     : env_.config->strategy.chunk_size;
+  filter_key_ = CanonicalFilterKey(filter_);
   client_ = ClientKey(request_.client_id(), context_.peer());
   if (absl::Status room = services_.plans->Reserve(client_); !room.ok()) {
     Fail(ToGrpcStatus(room));
     return;
   }
   reserved_ = true;
+  if (!request_.fresh()) {
+    // A repeated query whose shares all live on this host, none changed.
+    if (std::optional<std::vector<Segment>> cached =
+            services_.cache->FindPlan(chunk_size_, filter_key_)) {
+      AnswerFromCache(*std::move(cached));
+      return;
+    }
+  }
   const int64_t now = env_.clock->NowNanos();
   fanout_deadline_ = now + (deadline() - now) / 100 * kFanoutPercentOfDeadline;
   query_id_ = services_.ids->Next();
@@ -104,8 +114,14 @@ void QueryCall::OnRequest() {
     local_->Finish(ExecutionOutcome());  // nothing here can match
   } else {
     // The portal cuts chunks from its own rows: they are never inlined.
-    StartShareScan(node_,
-                   ShareScanRequest{local_, filter_, fanout_deadline_, 0});
+    ShareScanRequest scan{local_, filter_, fanout_deadline_, 0,
+                          std::nullopt, false};
+    if (services_.cache->enabled()) {
+      scan.chunks = ShareChunks{env_.id(), env_.data_generation, chunk_size_,
+                                0, filter_key_};
+      scan.preencode = !request_.fresh();
+    }
+    StartShareScan(node_, std::move(scan));
   }
   if (request_.limit() > 0 && env_.owns_first_share) {
     step_ = Step::kScanningFirst;
@@ -125,6 +141,7 @@ void QueryCall::StartFanout(bool with_local) {
   forward.add_path(env_.id());
   forward.set_hops_left(env_.config->strategy.max_hops - 1);
   forward.set_chunk_size(chunk_size_);
+  forward.set_fresh(request_.fresh());
   fanout_ = std::make_unique<ExecuteFanout>(node_, cq_, [this] { Advance(); });
   // Once every share that can match has answered, the answer is complete:
   // calls still out (other paths to shares already in) are not waited for.
@@ -198,31 +215,48 @@ void QueryCall::OnCancelled() {
   Advance();
 }
 
-absl::StatusOr<Segment> QueryCall::PackSegments(
+std::optional<Segment> QueryCall::PackSegments(
     const std::vector<Segment>& segments) {
   std::vector<std::string> parts;
   int64_t records = 0;
   for (const Segment& segment : segments) {
     if (segment.records == 0) continue;
     records += segment.records;
+    std::string& part = parts.emplace_back();
     if (segment.has_inline_records) {
-      parts.push_back(segment.inline_records);
+      part = segment.inline_records;
       continue;
     }
-    v1::RecordChunk chunk;  // the portal's own rows
-    grpc::Status status =
-        EncodeLocalSlice(node_, query_id_, 0, segment.records, &chunk);
-    if (!status.ok()) return FromGrpcStatus(status);
-    parts.push_back(chunk.SerializeAsString());
+    // A share's one chunk from the host's cache (its owner wrote it), or
+    // cut from this node's own rows.
+    if (services_.cache->GetChunk(
+            NodeCache::ChunkKey(segment.node_id, segment.generation,
+                                chunk_size_, 0, segment.records, filter_key_),
+            &part)) {
+      continue;
+    }
+    if (segment.node_id != env_.id() || segment.stateless) {
+      return std::nullopt;  // it has to be fetched: no packing
+    }
+    v1::RecordChunk chunk;
+    if (!EncodeLocalSlice(node_, query_id_, 0, segment.records, &chunk).ok()) {
+      return std::nullopt;
+    }
+    chunk.SerializeToString(&part);
   }
-  ASSIGN_OR_RETURN(std::string bytes, ConcatChunks(parts));
-  // Every record is in the packed chunk: the portal's rows are not needed.
+  absl::StatusOr<std::string> bytes = ConcatChunks(parts);
+  if (!bytes.ok()) {
+    LOG_EVERY_N(WARNING, 100) << "cannot pack a small result: "
+                              << bytes.status();
+    return std::nullopt;
+  }
+  // Every record is in the packed chunk: this node's rows are not needed.
   services_.results->Release(query_id_);
   Segment packed;
   packed.node_id = env_.id();
   packed.records = records;
   packed.has_inline_records = true;
-  packed.inline_records = std::move(bytes);
+  packed.inline_records = *std::move(bytes);
   return packed;
 }
 
@@ -230,10 +264,11 @@ void QueryCall::Abandon(const grpc::Status& status) {
   step_ = Step::kAnswered;
   if (reserved_) services_.plans->Unreserve(client_);
   reserved_ = false;
-  (void)local_->Leave(false);
-  // Some owners may hold rows (or be about to): free the query everywhere.
-  ReleaseEverywhere(node_, cq_, query_id_, {env_.id()},
-                    env_.config->strategy.max_hops);
+  if (local_ != nullptr) {  // it ran: owners may hold rows (or be about to)
+    (void)local_->Leave(false);
+    ReleaseEverywhere(node_, cq_, query_id_, {env_.id()},
+                      env_.config->strategy.max_hops);
+  }
   Fail(status);
 }
 
@@ -245,7 +280,15 @@ void QueryCall::Answer() {
   for (ExecuteFanout* part : {first_.get(), fanout_.get()}) {
     if (part == nullptr) continue;
     for (v1::ShareHit& hit : part->merge().hits()) {
-      if (answered.insert(hit.node_id()).second) hits.push_back(std::move(hit));
+      if (!answered.insert(hit.node_id()).second) continue;
+      const ShareInfo* share = env_.map->ShareOf(hit.node_id());
+      if (share != nullptr &&
+          !OverlayMap::CanMatch(*share, filter_.from_utc, filter_.to_utc)) {
+        // Its days miss the window: whatever its data, it contributes
+        // nothing, so a cached plan need not check its generation.
+        hit.set_generation(0);
+      }
+      hits.push_back(std::move(hit));
     }
     for (v1::NodeFailure& f : part->aggregator().failures()) {
       failures.push_back(std::move(f));
@@ -290,9 +333,38 @@ void QueryCall::Answer() {
         return;
       }
       segment.inline_records = *std::move(cut);
+      if (segment.records > 0 && segment.generation != 0) {
+        // The owner stored its records uncut: the plan's chunk is these,
+        // for a later answer from the cached plan.
+        services_.cache->PutChunk(
+            NodeCache::ChunkKey(segment.node_id, segment.generation,
+                                chunk_size_, 0, segment.records, filter_key_),
+            segment.inline_records);
+      }
     }
     segments.push_back(std::move(segment));
   }
+  if (missing.empty()) {
+    services_.cache->StorePlan(chunk_size_, filter_key_, segments);
+  }
+  (void)local_->Leave(true);  // the plan holds this share's rows
+  Deliver(std::move(segments), std::move(failures), std::move(missing));
+}
+
+PlannedQuery QueryCall::Planned() const {
+  return PlannedQuery{filter_key_, request_.filter(), request_.limit(),
+                      request_.fresh()};
+}
+
+void QueryCall::AnswerFromCache(std::vector<Segment> segments) {
+  step_ = Step::kAnswered;
+  query_id_ = services_.ids->Next();
+  Deliver(std::move(segments), {}, {});
+}
+
+void QueryCall::Deliver(std::vector<Segment> segments,
+                        std::vector<v1::NodeFailure> failures,
+                        std::vector<v1::MissingShare> missing) {
   // The shares as the client sees them (laid out by the plan), before a
   // small result is packed into one chunk.
   std::vector<v1::ShareResult> shares;
@@ -307,22 +379,19 @@ void QueryCall::Answer() {
       share.set_chunks(segment.chunks);
     }
   }
-  if (FitsOneChunkAtPortal(segments, env_.id(), chunk_size_)) {
-    absl::StatusOr<Segment> packed = PackSegments(segments);
-    if (!packed.ok()) {
-      Abandon(ToGrpcStatus(packed.status()));
-      return;
-    }
-    segments.clear();
-    segments.push_back(*std::move(packed));
-    for (v1::ShareResult& share : shares) {
-      share.set_first_chunk(0);
-      share.set_chunks(share.records() > 0 ? 1 : 0);
+  if (FitsOneChunk(segments, chunk_size_)) {
+    if (std::optional<Segment> packed = PackSegments(segments)) {
+      segments.clear();
+      segments.push_back(*std::move(packed));
+      for (v1::ShareResult& share : shares) {
+        share.set_first_chunk(0);
+        share.set_chunks(share.records() > 0 ? 1 : 0);
+      }
     }
   }
   auto plan = std::make_shared<QueryPlan>(query_id_, chunk_size_,
                                           std::move(segments),
-                                          services_.memory, client_);
+                                          services_.memory, client_, Planned());
   v1::QueryResponse response;
   response.set_query_id(query_id_);
   response.set_total_records(plan->total_records());
@@ -353,7 +422,6 @@ void QueryCall::Answer() {
       }
     }
   }
-  (void)local_->Leave(true);  // the plan holds this share's rows
   services_.plans->Add(plan);
   reserved_ = false;
   StartPrefetch(node_, cq_, plan, 0);
@@ -383,6 +451,13 @@ void ExecuteCall::OnRequest() {
   const bool pruned =
       has_share && !OverlayMap::CanMatch(*env_.share, filter->from_utc,
                                          filter->to_utc);
+  // The portal (path[0]) shares this host: it will read this share's
+  // chunks from the shared cache, so they are stored (and, unless the
+  // query is fresh, encoded) there ahead.
+  const bool co_located = services_.cache->enabled() &&
+                          request_.chunk_size() > 0 &&
+                          request_.path_size() > 0 &&
+                          services_.cache->CoLocated(request_.path(0));
   std::vector<std::string> path(request_.path().begin(),
                                 request_.path().end());
   path.push_back(env_.id());
@@ -398,8 +473,15 @@ void ExecuteCall::OnRequest() {
     return;
   }
   if (has_share && !pruned) {
-    StartShareScan(node_, ShareScanRequest{local_, *filter, deadline(),
-                                           request_.chunk_size()});
+    ShareScanRequest scan{local_, *filter, deadline(),
+                          request_.chunk_size(), std::nullopt, false};
+    if (co_located) {
+      scan.chunks = ShareChunks{env_.id(), env_.data_generation,
+                                request_.chunk_size(), 0,
+                                CanonicalFilterKey(*filter)};
+      scan.preencode = !request_.fresh();
+    }
+    StartShareScan(node_, std::move(scan));
   } else {
     local_->Finish(ExecutionOutcome());
   }

@@ -12,6 +12,11 @@
 //                   call waits for them, then frees what the query holds
 //                   everywhere;
 //   kAnswered       the answer (or the strict failure) is on its way.
+// Before fanning out, a query (not `fresh`) looks for its plan in the
+// shared cache (NodeCache::FindPlan): a repeated query whose shares all
+// live on this host, none reloaded since, is answered at once from it with
+// a new query id, no node scanning (its chunks come from the cache, or are
+// made anew by their owners). A complete answer's plan is stored there.
 // The answer accounts for every share of the config: each either answered
 // (it is in `shares`) or is named in `missing` with the reason. A strict
 // query (the default) fails if any share is missing; with allow_partial it
@@ -28,6 +33,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/store/filter.h"
 #include "nodes/execute_fanout.h"
@@ -60,9 +66,18 @@ class QueryCall final
   // Every share that can match answered before every call came back.
   void OnEveryShareAnswered();
   void Answer();
-  // One inline segment holding the records of every share of a small
-  // result, in result order (FitsOneChunkAtPortal).
-  absl::StatusOr<Segment> PackSegments(const std::vector<Segment>& segments);
+  // Answers with a plan read from the shared cache.
+  void AnswerFromCache(std::vector<Segment> segments);
+  // Lays `segments` out as the query's plan (a small result packed into
+  // one chunk), registers it, starts its prefetches and replies.
+  void Deliver(std::vector<Segment> segments,
+               std::vector<v1::NodeFailure> failures,
+               std::vector<v1::MissingShare> missing);
+  // One inline segment holding the records of every share of a result
+  // that fits in one chunk, in result order; nullopt when some share's
+  // records are not at hand here (they are then pulled as usual).
+  std::optional<Segment> PackSegments(const std::vector<Segment>& segments);
+  PlannedQuery Planned() const;
   // Fails the query and frees what it holds on every node.
   void Abandon(const grpc::Status& status);
 
@@ -72,6 +87,7 @@ class QueryCall final
   int32_t chunk_size_ = 0;
   int64_t fanout_deadline_ = 0;  // the shares answer by then
   Filter filter_;
+  std::string filter_key_;  // CanonicalFilterKey(filter_)
   bool reserved_ = false;
   bool answered_early_ = false;  // fan-out parts still out after Answer()
   std::shared_ptr<LocalExecution> local_;

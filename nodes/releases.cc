@@ -59,7 +59,7 @@ void ReleasePlan(const Node* node, grpc::CompletionQueue* cq,
   plan.fetches()->Cancel();
   for (const Segment& segment : plan.segments()) {
     if (segment.records == 0 || segment.has_inline_records ||
-        segment.route.empty()) {
+        segment.stateless || segment.route.empty()) {
       continue;  // nothing held for it
     }
     ReleaseAlongRoute(node, cq, plan.query_id(), segment.route);

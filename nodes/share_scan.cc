@@ -28,6 +28,16 @@ class ShareScan final {
     // A query the indexes answer in few rows (a key, a short window, a
     // limit met early) ends here and costs no thread hop.
     if (cursor_.Next(kInlineScanRows, &rows_)) {
+      if (WillPreencode()) {
+        // Encoding chunks would stall the reactor: a worker does it.
+        if (node_->services.workers->Submit([this] {
+              Preencode();
+              Complete(absl::OkStatus());
+            })) {
+          return;
+        }
+        request_.preencode = false;  // shutting down: just answer
+      }
       Complete(absl::OkStatus());
       return;
     }
@@ -52,7 +62,25 @@ class ShareScan final {
         break;
       }
     }
+    if (status.ok() && WillPreencode()) Preencode();
     Complete(status);
+  }
+
+  // Chunks are encoded ahead only for results held in the store: inline
+  // records are one chunk, already encoded.
+  bool WillPreencode() const {
+    return request_.preencode && request_.chunks.has_value() &&
+           !rows_.empty() && !Inline() && !request_.execution->cancelled();
+  }
+  bool Inline() const {
+    return request_.inline_records_up_to > 0 &&
+           rows_.size() <= static_cast<size_t>(request_.inline_records_up_to);
+  }
+  void Preencode() {  // on a scan worker
+    ShareChunks& chunks = *request_.chunks;
+    chunks.share_records = static_cast<int64_t>(rows_.size());
+    PreencodeChunks(node_, chunks, rows_, /*skip_index=*/-1, nullptr);
+    request_.preencode = false;  // done
   }
 
   // Stores or encodes the matches, finishes the execution, frees the scan.
@@ -71,12 +99,19 @@ class ShareScan final {
       outcome.status = std::move(status);
     } else {
       outcome.records = static_cast<int64_t>(rows_.size());
-      if (outcome.records > 0 && request_.inline_records_up_to > 0 &&
-          outcome.records <= request_.inline_records_up_to) {
+      if (outcome.records > 0 && Inline()) {
         v1::RecordChunk chunk;
         EncodeChunk(*node_->env.table, rows_, &chunk);
         outcome.has_inline_records = true;
         outcome.inline_records = chunk.SerializeAsString();
+        if (request_.chunks.has_value()) {
+          // The share's one chunk, for a later answer from a cached plan.
+          ShareChunks& chunks = *request_.chunks;
+          chunks.share_records = outcome.records;
+          if (chunks.valid()) {
+            services.cache->PutChunk(chunks.Key(0), outcome.inline_records);
+          }
+        }
       } else if (outcome.records > 0) {
         absl::Status stored =
             services.results->Put(execution.query_id(), std::move(rows_));

@@ -5,7 +5,9 @@
 // COMMAND: query ..., get_all, get_by_key K..., get_by_prefix P (see
 // core/wire/query_words.h, including --allow-partial and --no-cache),
 // metrics [--all], health, processes [--group G], shutdown.
-// A query pulls every chunk, up to N at a time (--parallel, default 1) but
+// metrics --all prints one row per process, then, when the nodes use a
+// shared cache, one row per host group's segment and one per node's use of
+// it. A query pulls every chunk, up to N at a time (--parallel, default 1) but
 // printed in order, checks the count, then releases the result. --timeout
 // bounds the whole query (Query, every GetChunk and the Release share one
 // deadline, taken when the query starts, and each RPC is sent with what is
@@ -20,10 +22,12 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,7 +76,8 @@ void Usage() {
             << " (default 1); output stays in order\n"
                "commands:\n"
             << QueryWordsUsage()
-            << "  metrics [--all]   (--all needs --config)\n"
+            << "  metrics [--all]   (--all needs --config; with the shared "
+               "cache segments)\n"
                "  health            grpc.health.v1 Check of the target\n"
                "  processes [--group G]   ids and addresses of --config\n"
                "  shutdown\n"
@@ -483,6 +488,92 @@ double QueryP99(const v1::MetricsResponse& m) {
   return kExitOk;
 }
 
+// The shared cache segments of the nodes that answered: one line per host
+// group (the segment's own counters, the same from every node attached to
+// it; attach errors summed over its nodes), then one per node (what it did
+// with the cache; rss_mb without the segment's pages).
+void PrintSharedCaches(
+    const std::vector<std::pair<const ProcessConfig*, v1::MetricsResponse>>&
+        up) {
+  bool any = false;
+  for (const auto& [p, m] : up) {
+    any |= m.has_shared_cache() &&
+           (m.shared_cache().enabled() || m.shared_cache().attach_errors() > 0);
+  }
+  if (!any) return;
+  struct Group {
+    const v1::SharedCacheMetrics* segment = nullptr;  // an attached node's
+    int nodes = 0;
+    int attached = 0;
+    int64_t attach_errors = 0;
+  };
+  std::vector<std::pair<std::string, Group>> groups;  // in config order
+  for (const auto& entry : up) {
+    const ProcessConfig* p = entry.first;
+    const v1::MetricsResponse& m = entry.second;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+      return g.first == p->host_group;
+    });
+    if (it == groups.end()) {
+      groups.emplace_back(p->host_group, Group());
+      it = std::prev(groups.end());
+    }
+    Group& group = it->second;
+    const v1::SharedCacheMetrics& cache = m.shared_cache();
+    ++group.nodes;
+    group.attach_errors += cache.attach_errors();
+    if (cache.enabled()) {
+      ++group.attached;
+      if (group.segment == nullptr) group.segment = &cache;
+    }
+  }
+  std::printf("\n%-10s %-5s %9s %9s %8s %10s %9s %9s %8s %8s %6s %9s  %s\n",
+              "cache", "nodes", "size_mb", "used_mb", "entries", "hits",
+              "misses", "inserts", "evicted", "expired", "torn",
+              "attach_err", "segment");
+  for (const auto& [name, group] : groups) {
+    const std::string nodes = absl::StrCat(group.attached, "/", group.nodes);
+    if (group.segment == nullptr) {
+      std::printf("%-10s %-5s %9s %9s %8s %10s %9s %9s %8s %8s %6s %9lld  %s\n",
+                  name.c_str(), nodes.c_str(), "-", "-", "-", "-", "-", "-",
+                  "-", "-", "-", static_cast<long long>(group.attach_errors),
+                  "off");
+      continue;
+    }
+    const v1::SharedCacheMetrics& c = *group.segment;
+    const v1::SharedCacheCounters& n = c.segment_counters();
+    std::printf(
+        "%-10s %-5s %9.1f %9.1f %8lld %10lld %9lld %9lld %8lld %8lld %6lld "
+        "%9lld  %s\n",
+        name.c_str(), nodes.c_str(), c.segment_bytes() / 1048576.0,
+        c.bytes_used() / 1048576.0, static_cast<long long>(c.entries()),
+        static_cast<long long>(n.hits()), static_cast<long long>(n.misses()),
+        static_cast<long long>(n.inserts()),
+        static_cast<long long>(n.evictions()),
+        static_cast<long long>(n.expired()),
+        static_cast<long long>(n.torn_read_retries()),
+        static_cast<long long>(group.attach_errors), c.segment().c_str());
+  }
+  std::printf("\n%-4s %-9s %9s %9s %10s %10s %8s %8s %9s %11s  %s\n", "id",
+              "cache", "plan_hits", "plan_miss", "chunk_hits", "chunk_miss",
+              "stored", "ahead", "stateless", "rss_priv_mb", "note");
+  for (const auto& [p, m] : up) {
+    const v1::SharedCacheMetrics& c = m.shared_cache();
+    std::printf(
+        "%-4s %-9s %9lld %9lld %10lld %10lld %8lld %8lld %9lld %11.1f  %s\n",
+        p->id.c_str(), c.enabled() ? c.attach_mode().c_str() : "off",
+        static_cast<long long>(c.plan_hits()),
+        static_cast<long long>(c.plan_misses()),
+        static_cast<long long>(c.chunk_hits()),
+        static_cast<long long>(c.chunk_misses()),
+        static_cast<long long>(c.chunks_stored()),
+        static_cast<long long>(c.chunks_preencoded()),
+        static_cast<long long>(c.stateless_chunks()),
+        (m.rss_bytes() - m.rss_shmem_bytes()) / 1048576.0,
+        c.enabled() ? "" : c.error().c_str());
+  }
+}
+
 int RunMetrics(const ClientOptions& options, bool all) {
   if (!all) {
     absl::StatusOr<v1::MetricsResponse> m =
@@ -515,9 +606,11 @@ int RunMetrics(const ClientOptions& options, bool all) {
               "id", "role", "team", "address", "state", "rows", "queries",
               "executed", "inflt", "rss_mb", "cpu_s", "q_p99_ms");
   int down = 0;
+  std::vector<std::pair<const ProcessConfig*, v1::MetricsResponse>> up;
   for (const ProcessConfig& p : config->processes) {
     absl::StatusOr<v1::MetricsResponse> m =
         FetchMetrics(p.Address(), std::min(options.timeout_s, 2.0));
+    if (m.ok()) up.emplace_back(&p, *m);
     if (!m.ok()) {
       ++down;
       std::printf("%-4s %-12s %-6s %-21s %-5s\n", p.id.c_str(),
@@ -535,6 +628,7 @@ int RunMetrics(const ClientOptions& options, bool all) {
                 static_cast<long long>(m->in_flight()),
                 m->rss_bytes() / 1048576.0, m->cpu_s(), QueryP99(*m));
   }
+  PrintSharedCaches(up);
   return down == 0 ? kExitOk : kExitError;
 }
 

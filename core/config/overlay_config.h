@@ -83,6 +83,11 @@ struct StrategyOptions {
   // Unreleased results one client may hold at the portal; past it a new
   // Query is refused (RESOURCE_EXHAUSTED), never an old result evicted.
   int max_results_per_client = 256;
+  // Size of the shared-memory cache segment the nodes of one host group
+  // share (chunks and query plans, nodes/node_cache.h), in MiB; 0 = off.
+  int shared_cache_mb = 0;
+  // How long a shared cache entry lives after it was written.
+  int shared_cache_ttl_seconds = 300;
 };
 bool operator==(const StrategyOptions& a, const StrategyOptions& b);
 inline bool operator!=(const StrategyOptions& a, const StrategyOptions& b) {

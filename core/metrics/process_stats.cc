@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 namespace overlay {
 
@@ -35,6 +36,22 @@ int64_t ProcessRssBytes() {
   }
   static const long page_size = sysconf(_SC_PAGESIZE);
   return static_cast<int64_t>(pages_resident) * page_size;
+}
+
+int64_t ProcessShmemRssBytes() {
+  const int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buffer[4096];
+  const ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buffer[n] = '\0';
+  const char* line = std::strstr(buffer, "RssShmem:");
+  long kib = 0;
+  if (line == nullptr || std::sscanf(line, "RssShmem: %ld", &kib) != 1) {
+    return 0;
+  }
+  return static_cast<int64_t>(kib) * 1024;
 }
 
 }  // namespace overlay

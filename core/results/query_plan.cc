@@ -12,10 +12,11 @@ namespace overlay {
 
 QueryPlan::QueryPlan(std::string query_id, int32_t chunk_size,
                      std::vector<Segment> segments, ResultMemory* memory,
-                     std::string client)
+                     std::string client, PlannedQuery query)
     : query_id_(std::move(query_id)),
       client_(std::move(client)),
       chunk_size_(chunk_size),
+      query_(std::move(query)),
       segments_(std::move(segments)),
       memory_(memory) {
   for (Segment& segment : segments_) {

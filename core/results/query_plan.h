@@ -46,6 +46,15 @@ struct FetchedChunk {
   std::string records;
 };
 
+// What a plan answers: the shared cache's chunk keys and the owners'
+// stateless fetches (for a plan read from the cache) are made from it.
+struct PlannedQuery {
+  std::string filter_key;  // CanonicalFilterKey, limit included
+  v1::Filter filter;       // as the client sent it
+  int64_t limit = 0;
+  bool fresh = false;  // QueryRequest.fresh: no shared cache lookups
+};
+
 class QueryPlan final {
  public:
   // Lays the segments out in the given order; each gets
@@ -53,7 +62,7 @@ class QueryPlan final {
   // is charged for the chunks the plan holds.
   QueryPlan(std::string query_id, int32_t chunk_size,
             std::vector<Segment> segments, ResultMemory* memory = nullptr,
-            std::string client = "");
+            std::string client = "", PlannedQuery query = {});
   ~QueryPlan();
   QueryPlan(const QueryPlan&) = delete;
   QueryPlan& operator=(const QueryPlan&) = delete;
@@ -64,6 +73,7 @@ class QueryPlan final {
   int64_t total_records() const { return total_records_; }
   int32_t total_chunks() const { return total_chunks_; }
   const std::vector<Segment>& segments() const { return segments_; }
+  const PlannedQuery& query() const { return query_; }
 
   // The segment holding chunk `index`. REQUIRES 0 <= index < total_chunks().
   const Segment& SegmentOf(int32_t index) const;
@@ -105,6 +115,7 @@ class QueryPlan final {
   const std::string query_id_;
   const std::string client_;
   const int32_t chunk_size_;
+  const PlannedQuery query_;
   std::vector<Segment> segments_;
   int64_t total_records_ = 0;
   int32_t total_chunks_ = 0;

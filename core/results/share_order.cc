@@ -28,6 +28,7 @@ std::vector<LaidOutSegment> LayOutSegments(std::vector<v1::ShareHit> hits,
     laid.cut_from = std::max<int64_t>(0, hit.records());
     segment.records = std::min(laid.cut_from, remaining);
     remaining -= segment.records;
+    segment.generation = hit.generation();
     segment.has_inline_records = hit.has_inline_records();
     if (segment.has_inline_records) {
       segment.inline_records = std::move(*hit.mutable_inline_records());
@@ -36,14 +37,9 @@ std::vector<LaidOutSegment> LayOutSegments(std::vector<v1::ShareHit> hits,
   return out;
 }
 
-bool FitsOneChunkAtPortal(const std::vector<Segment>& segments,
-                          const std::string& portal, int32_t chunk_size) {
+bool FitsOneChunk(const std::vector<Segment>& segments, int32_t chunk_size) {
   int64_t total = 0;
-  for (const Segment& segment : segments) {
-    if (segment.records == 0) continue;
-    if (!segment.has_inline_records && segment.node_id != portal) return false;
-    total += segment.records;
-  }
+  for (const Segment& segment : segments) total += segment.records;
   return total > 0 && total <= chunk_size;
 }
 

@@ -42,6 +42,13 @@ struct Segment {
   // nothing then.
   bool has_inline_records = false;
   std::string inline_records;
+  // The owner's data generation when it answered (ShareHit.generation; 0
+  // if unknown): part of the shared cache's chunk keys (nodes/node_cache.h).
+  uint64_t generation = 0;
+  // The owner holds no rows for this query (the plan came from the shared
+  // cache): each chunk is read from the cache or made anew by the owner
+  // from the query itself, and there is nothing to release.
+  bool stateless = false;
 };
 
 // The segments of a result from the shares' answers (in any order), sorted
@@ -55,12 +62,12 @@ struct LaidOutSegment {
 std::vector<LaidOutSegment> LayOutSegments(std::vector<v1::ShareHit> hits,
                                            int64_t limit);
 
-// True when the whole result fits in one chunk and the portal `portal` has
-// every record of it at hand (its own rows, or records the owners sent with
-// their answers): it is then served as one chunk of all the shares' records
-// (a chunk spans owners only then), and nobody holds rows for it.
-bool FitsOneChunkAtPortal(const std::vector<Segment>& segments,
-                          const std::string& portal, int32_t chunk_size);
+// True when the whole result (some records) fits in one chunk: if the
+// portal has every record at hand (its own rows, records the owners sent
+// with their answers, chunks in the host's cache) it serves them as one
+// chunk of all the shares' records (a chunk spans owners only then), and
+// nobody holds rows for it.
+bool FitsOneChunk(const std::vector<Segment>& segments, int32_t chunk_size);
 
 }  // namespace overlay
 

@@ -240,6 +240,30 @@ bool ShmCache::Get(std::string_view key, std::string* out) {
   return false;
 }
 
+bool ShmCache::Contains(std::string_view key) const {
+  const KeyFingerprint fp = FingerprintKey(key);
+  const Bucket* const set = SetOf(fp);
+  const int64_t now = clock_->NowNanos();
+  const uint64_t head = header_->arena_head.load(std::memory_order_acquire);
+  for (uint32_t way = 0; way < kWays; ++way) {
+    const Bucket& b = set[way];
+    // Acquire: as in Get(); a torn view only makes the answer a guess,
+    // which is all this promises.
+    const uint64_t v = b.version.load(std::memory_order_acquire);
+    if ((v & 1) != 0 || !Matches(b, fp) ||
+        b.serial.load(std::memory_order_relaxed) == 0 ||
+        b.expiry_nanos.load(std::memory_order_relaxed) <= now) {
+      continue;
+    }
+    const uint32_t length = b.length.load(std::memory_order_relaxed);
+    if (length <= max_value_bytes_ &&
+        IsIntact(b.position.load(std::memory_order_relaxed), length, head)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 ShmCache::Victim ShmCache::ChooseVictim(Bucket* set, const KeyFingerprint& fp,
                                         int64_t now) const {
   const uint64_t head = header_->arena_head.load(std::memory_order_relaxed);

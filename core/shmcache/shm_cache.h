@@ -105,6 +105,11 @@ class ShmCache final {
   // REQUIRES: out != nullptr.
   bool Get(std::string_view key, std::string* out);
 
+  // Whether a live, intact-looking entry of `key` is there now, from the
+  // index alone (no copy, no checksum, no counter): a Get() right after may
+  // still miss. For deciding whether to fetch or encode something anew.
+  bool Contains(std::string_view key) const;
+
   // Stores `value` under `key` for ttl_nanos, replacing any earlier value.
   // Errors: INVALID_ARGUMENT (value larger than max_value_bytes(),
   // ttl_nanos <= 0); UNAVAILABLE when every bucket of the key's set is being

@@ -47,6 +47,11 @@ struct LoadStats {
   int64_t malformed_rows = 0;          // rows skipped
   int64_t missing_concentrations = 0;
   std::vector<std::string> errors;     // "DIR/F.csv:17: expected 13 fields, got 12"
+  // The data generation: a fingerprint (never 0) of the files loaded, their
+  // names below the root, sizes and modification times (ns). A file added,
+  // removed, rewritten or touched changes it; the same files give the same
+  // value in every process. Caches key results by it (nodes/node_cache.h).
+  uint64_t generation = 0;
 };
 
 struct LoadedTable {

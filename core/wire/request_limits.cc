@@ -234,6 +234,12 @@ absl::Status ValidateRequest(const v1::FetchRequest& request) {
                                       0, kMaxRecordOffset));
   RETURN_IF_ERROR(CheckRange<int32_t>("FetchRequest.count", request.count(), 0,
                                       kMaxChunkSize));
+  RETURN_IF_ERROR(CheckFilter("FetchRequest.filter.", request.filter()));
+  RETURN_IF_ERROR(CheckLimitAndChunkSize("FetchRequest", request.limit(),
+                                         request.chunk_size()));
+  RETURN_IF_ERROR(CheckRange<int64_t>("FetchRequest.segment_records",
+                                      request.segment_records(), 0,
+                                      kMaxLimit));
   return CheckRequestClass("FetchRequest", request.request_class());
 }
 

@@ -42,7 +42,10 @@ inline constexpr size_t kMaxShutdownRequestBytes = 4 << 10;
 // valid Query always fits in a valid Execute.
 inline constexpr size_t kMaxExecuteRequestBytes =
     kMaxQueryRequestBytes + (16 << 10);
-inline constexpr size_t kMaxFetchRequestBytes = 16 << 10;
+// Fetch carries its query's filter too (for the owner's shared cache and
+// stateless slices, nodes/chunk_cache.h): a valid Execute's filter always
+// fits in a valid Fetch.
+inline constexpr size_t kMaxFetchRequestBytes = kMaxExecuteRequestBytes;
 inline constexpr size_t kMaxReleaseResultRequestBytes = 16 << 10;
 // For grpc::ServerBuilder::SetMaxReceiveMessageSize: the largest cap above
 // (gRPC itself then answers RESOURCE_EXHAUSTED for anything bigger).

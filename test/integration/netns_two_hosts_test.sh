@@ -24,6 +24,8 @@ cleanup() {
   wait 2>/dev/null || true
   ip netns del "$ns1" 2>/dev/null || true
   ip netns del "$ns2" 2>/dev/null || true
+  # Killed nodes leave their shared cache segments behind.
+  rm -f "/dev/shm/overlay-$tag-host1" "/dev/shm/overlay-$tag-host2"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -41,10 +43,11 @@ ip -n "$ns1" link set "$tag-a" up
 ip -n "$ns2" link set "$tag-b" up
 
 rows=$("$bin/gen_dataset" --out "$work/data" --sites 80 --scale 0.05 | sed -E 's/.* ([0-9]+) rows.*/\1/')
-/usr/bin/python3 - "$repo/configs/two_hosts.json" "$work/config.json" "$work/data" <<'PY'
+/usr/bin/python3 - "$repo/configs/two_hosts.json" "$work/config.json" "$work/data" "$tag" <<'PY'
 import json, sys
 config = json.load(open(sys.argv[1]))
 config["data_root"] = sys.argv[3]
+config["name"] = sys.argv[4]  # segments of its own: overlay-<tag>-host<n>
 hosts = {"host1": "10.213.77.1", "host2": "10.213.77.2"}
 for p in config["processes"]:
     p["host"] = hosts[p["host_group"]]

@@ -9,6 +9,8 @@
 #  4. starting again works at once (no "runs already"), even with the pid
 #     files pointing at the sleep again; a second start while it runs is
 #     refused; stop.sh then stops the real nodes and still spares the sleep.
+#  5. the killed nodes left their shared cache segment; the restart
+#     reclaimed it and the clean stop removed it.
 # Everything it starts is stopped, and its files removed, on any exit.
 #   scripts_test.sh BIN_DIR REPO_ROOT
 set -euo pipefail
@@ -16,6 +18,8 @@ bin="$(cd "${1:?bin dir}" && pwd)"
 repo="$(cd "${2:?repo root}" && pwd)"
 work="$(mktemp -d)"
 decoy=""
+name="scripts-test-$$"  # the config's name: a shared cache segment of its own
+segment="/dev/shm/overlay-$name-host1"
 
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -39,6 +43,7 @@ cleanup() {
   for pid in $(our_nodes); do kill -KILL "$pid" 2>/dev/null || true; done
   [ -n "$decoy" ] && kill -KILL "$decoy" 2>/dev/null || true
   wait 2>/dev/null || true
+  rm -f "$segment"  # SIGKILLed nodes leave their shared cache segment
   rm -rf "$work"
   exit "$code"
 }
@@ -50,10 +55,12 @@ export OVERLAY_DATA="$work/data"
 export OVERLAY_START_TIMEOUT=60
 "$bin/gen_dataset" --out "$work/data" --sites 30 --scale 0.02 >/dev/null
 # The shipped config on free loopback ports.
-/usr/bin/python3 - "$repo/configs/one_host.json" "$work/config.json" "$work/data" <<'PY'
+/usr/bin/python3 - "$repo/configs/one_host.json" "$work/config.json" "$work/data" "$name" <<'PY'
 import json, socket, sys
 config = json.load(open(sys.argv[1]))
 config["data_root"] = sys.argv[3]
+config["name"] = sys.argv[4]
+config["strategy"]["shared_cache_mb"] = 16
 sockets = []
 for p in config["processes"]:
     s = socket.socket()
@@ -79,6 +86,7 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 [ -z "$(our_nodes)" ] || fail "nodes survived SIGKILL: $(our_nodes)"
+[ -e "$segment" ] || fail "no shared cache segment $segment after SIGKILL"
 
 # 2. One pid file names a live unrelated process, one a pid that is gone.
 sleep 300 &
@@ -117,5 +125,9 @@ grep -q "runs already" "$work/start3.log" || { cat "$work/start3.log"; fail "no 
 
 "$repo/scripts/stop.sh" config >"$work/stop2.log" 2>&1 || { cat "$work/stop2.log"; fail "second stop.sh"; }
 [ -z "$(our_nodes)" ] || fail "nodes still run after stop.sh: $(our_nodes)"
+# The restart reclaimed the killed nodes' segment; the clean stop removed it.
+grep -q "reclaimed stale segment $segment" "$work/run/config/"*.log ||
+  fail "the restart did not reclaim $segment"
+[ -e "$segment" ] && fail "stop.sh left the shared cache segment $segment"
 kill -0 "$decoy" 2>/dev/null || fail "second stop.sh killed the unrelated process"
 echo "1 passed, 0 failed"

@@ -4,7 +4,10 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
+#include "core/shmcache/shm_cache_options.h"
 
 namespace overlay::testing {
 
@@ -41,12 +45,14 @@ class InProcessOverlay::Hooks final : public NodeHooks {
     }
     if (stall_) {
       parked_[resume] = cq;
+      parked_kinds_[resume] = kind;
       return Action::kHold;
     }
     return Action::kProceed;
   }
   bool Unpark(Notifier* resume) override {
     absl::MutexLock lock(&mu_);
+    parked_kinds_.erase(resume);
     return parked_.erase(resume) > 0;
   }
   bool HoldReply(RpcKind kind) override {
@@ -67,6 +73,7 @@ class InProcessOverlay::Hooks final : public NodeHooks {
       absl::MutexLock lock(&mu_);
       stall_ = false;
       parked.swap(parked_);
+      parked_kinds_.clear();
     }
     for (auto& [resume, cq] : parked) resume->Notify(cq);
   }
@@ -83,6 +90,14 @@ class InProcessOverlay::Hooks final : public NodeHooks {
     absl::MutexLock lock(&mu_);
     return static_cast<int>(parked_.size()) + held_replies_;
   }
+  int held(RpcKind kind) const {
+    absl::MutexLock lock(&mu_);
+    int n = 0;
+    for (const auto& [resume, parked_kind] : parked_kinds_) {
+      n += parked_kind == kind ? 1 : 0;
+    }
+    return n;
+  }
 
  private:
   Signal* const signal_;
@@ -93,6 +108,7 @@ class InProcessOverlay::Hooks final : public NodeHooks {
   grpc::Status fail_status_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Notifier*, grpc::CompletionQueue*> parked_
       ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Notifier*, RpcKind> parked_kinds_ ABSL_GUARDED_BY(mu_);
   int held_replies_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -119,36 +135,75 @@ grpc::Status AsyncQuery::Wait() {
 InProcessOverlay::InProcessOverlay()
     : timers_(&clock_), signal_(std::make_unique<Signal>()) {}
 
-InProcessOverlay::~InProcessOverlay() { Stop(); }
+InProcessOverlay::~InProcessOverlay() {
+  Stop();
+  // Whatever the test did, no segment outlives it.
+  std::set<std::string> groups;
+  for (const ProcessConfig& p : config_.processes) groups.insert(p.host_group);
+  for (const std::string& group : groups) {
+    ::unlink(SegmentPath(group).c_str());
+  }
+}
+
+std::string InProcessOverlay::SegmentPath(const std::string& host_group) const {
+  return absl::StrCat("/dev/shm/", ShmSegmentName(config_.name, host_group));
+}
 
 absl::Status InProcessOverlay::Start(
     const std::string& config_path, const std::string& data_root,
     const std::function<void(OverlayConfig&)>& edit) {
+  static std::atomic<int> overlays{0};
   ASSIGN_OR_RETURN(config_, LoadOverlayConfig(config_path));
+  config_.name = absl::StrCat(config_.name, "-t", ::getpid(), "-",
+                              overlays.fetch_add(1));
   config_.data_root = data_root;
   if (edit) edit(config_);
   RETURN_IF_ERROR(ValidateOverlayConfig(config_));
   for (const ProcessConfig& p : config_.processes) {
-    Member& member = members_[p.id];
-    member.hooks = std::make_unique<Hooks>(signal_.get());
-    NodeOptions options;
-    options.id = p.id;
-    options.data_root = data_root;
-    options.listen_host = "127.0.0.1";
-    options.listen_port = 0;
-    options.listeners_per_rpc = 2;
-    options.shutdown_grace_s = 0.5;
-    options.reflection = false;
-    options.timers = &timers_;
-    options.hooks = member.hooks.get();
-    member.server = std::make_unique<NodeServer>(config_, options);
-    RETURN_IF_ERROR(member.server->Bind());
-    addresses_[p.id] = absl::StrCat("127.0.0.1:", member.server->port());
+    RETURN_IF_ERROR(StartNode(p.id, data_root, 0));
   }
   for (auto& [id, member] : members_) {
     RETURN_IF_ERROR(member.server->Serve(addresses_));
     member.alive = true;
   }
+  return absl::OkStatus();
+}
+
+absl::Status InProcessOverlay::StartNode(const std::string& id,
+                                         const std::string& data_root,
+                                         int port) {
+  Member& member = members_[id];
+  if (member.hooks == nullptr) {
+    member.hooks = std::make_unique<Hooks>(signal_.get());
+  }
+  NodeOptions options;
+  options.id = id;
+  options.data_root = data_root;
+  options.listen_host = "127.0.0.1";
+  options.listen_port = port;
+  options.listeners_per_rpc = 2;
+  options.shutdown_grace_s = 0.5;
+  options.reflection = false;
+  options.timers = &timers_;
+  options.hooks = member.hooks.get();
+  member.server = std::make_unique<NodeServer>(config_, options);
+  RETURN_IF_ERROR(member.server->Bind());
+  addresses_[id] = absl::StrCat("127.0.0.1:", member.server->port());
+  return absl::OkStatus();
+}
+
+absl::Status InProcessOverlay::Restart(const std::string& id,
+                                       const std::string& data_root) {
+  Member& member = members_.at(id);
+  const int port = member.server->port();
+  member.hooks->Resume();
+  member.server->Shutdown();
+  member.alive = false;
+  member.server.reset();
+  RETURN_IF_ERROR(StartNode(id, data_root, port));
+  RETURN_IF_ERROR(member.server->Serve(addresses_));
+  member.alive = true;
+  signal_->Bump();
   return absl::OkStatus();
 }
 
@@ -182,6 +237,9 @@ void InProcessOverlay::Kill(const std::string& id) {
 }
 int InProcessOverlay::held(const std::string& id) const {
   return members_.at(id).hooks->held();
+}
+int InProcessOverlay::held(const std::string& id, RpcKind kind) const {
+  return members_.at(id).hooks->held(kind);
 }
 
 bool InProcessOverlay::WaitFor(const std::function<bool()>& predicate,

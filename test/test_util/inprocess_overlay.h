@@ -10,6 +10,9 @@
 // WaitFor() waits for a condition, re-checked whenever a node's calls
 // change, bounded by real time only as a failure guard. Stop() and the
 // destructor shut every node down, so a failing test leaves nothing behind.
+// Every overlay gets a config name of its own, so shared cache segments
+// (/dev/shm/overlay-<name>-<host group>) of two tests never collide; the
+// destructor removes any the nodes left.
 // Thread-compatible: one test thread drives it (nodes run their own).
 //
 //   InProcessOverlay overlay;
@@ -70,8 +73,9 @@ class InProcessOverlay final {
   InProcessOverlay(const InProcessOverlay&) = delete;
   InProcessOverlay& operator=(const InProcessOverlay&) = delete;
 
-  // Loads `config_path`, points it at `data_root`, lets `edit` change it,
-  // and starts every process. Ports come from the kernel.
+  // Loads `config_path`, names it uniquely ("<name>-t<pid>-<n>"), points
+  // it at `data_root`, lets `edit` change it (the name too), and starts
+  // every process. Ports come from the kernel.
   [[nodiscard]] absl::Status Start(
       const std::string& config_path, const std::string& data_root,
       const std::function<void(OverlayConfig&)>& edit = nullptr);
@@ -92,7 +96,15 @@ class InProcessOverlay final {
   void FailCalls(const std::string& id, grpc::Status status);
   // Shuts `id` down: its port closes, calls to it fail UNAVAILABLE.
   void Kill(const std::string& id);
+  // Shuts `id` down and starts it again on the same port, loading its
+  // share from `data_root` (e.g. other data: another generation).
+  [[nodiscard]] absl::Status Restart(const std::string& id,
+                                     const std::string& data_root);
+  // The shared cache segment of `host_group` (whether or not it exists).
+  std::string SegmentPath(const std::string& host_group) const;
   int held(const std::string& id) const;
+  // Of those: calls of `kind` parked at `id`.
+  int held(const std::string& id, RpcKind kind) const;
 
   // True once `predicate` holds; re-checked whenever a node's state
   // changes. `timeout` (real time) only bounds a failing test.
@@ -127,6 +139,10 @@ class InProcessOverlay final {
     std::unique_ptr<NodeServer> server;
     bool alive = false;
   };
+
+  [[nodiscard]] absl::Status StartNode(const std::string& id,
+                                       const std::string& data_root,
+                                       int port);
 
   FakeClock clock_;
   FakeTimers timers_;

@@ -5,24 +5,42 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "core/shmcache/shm_cache_options.h"
 
 namespace overlay::testing {
 
 TestOverlay::~TestOverlay() {
   for (auto& [id, process] : processes_) process->Kill();
   RemoveTree(dir_);
+  // Killed nodes leave their segments: no test leaves one behind.
+  std::set<std::string> groups;
+  for (const ProcessConfig& p : config_.processes) groups.insert(p.host_group);
+  for (const std::string& group : groups) {
+    ::unlink(SegmentPath(group).c_str());
+  }
+}
+
+std::string TestOverlay::SegmentPath(const std::string& host_group) const {
+  return absl::StrCat("/dev/shm/", ShmSegmentName(config_.name, host_group));
 }
 
 absl::Status TestOverlay::Start(
     const std::string& config_path, const std::string& data_root,
     const std::function<void(OverlayConfig&)>& edit) {
+  static std::atomic<int> overlays{0};
   ASSIGN_OR_RETURN(config_, LoadOverlayConfig(config_path));
+  config_.name = absl::StrCat(config_.name, "-p", ::getpid(), "-",
+                              overlays.fetch_add(1));
   std::vector<int> ports = PickFreePorts(
       static_cast<int>(config_.processes.size()));
   for (size_t i = 0; i < config_.processes.size(); ++i) {

@@ -3,7 +3,9 @@
 // TestOverlay: starts every process of an overlay config as real
 // overlay_node processes on loopback, on free ephemeral ports and a given
 // data root, waits until each answers, and stops them (gracefully, then by
-// force) in Stop() and the destructor, so a failing test cleans up.
+// force) in Stop() and the destructor, so a failing test cleans up. Each
+// overlay gets a config name of its own, so shared cache segments of two
+// tests never collide; the destructor removes any the nodes left.
 // Thread-compatible.
 //
 //   TestOverlay overlay;
@@ -32,8 +34,9 @@ class TestOverlay final {
   TestOverlay(const TestOverlay&) = delete;
   TestOverlay& operator=(const TestOverlay&) = delete;
 
-  // Loads `config_path`, moves every process to 127.0.0.1 on a free port
-  // and the data root to `data_root`, lets `edit` change the config further,
+  // Loads `config_path`, names it uniquely ("<name>-p<pid>-<n>"), moves
+  // every process to 127.0.0.1 on a free port and the data root to
+  // `data_root`, lets `edit` change the config further (the name too),
   // writes it to a temp dir and starts every process.
   [[nodiscard]] absl::Status Start(
       const std::string& config_path, const std::string& data_root,
@@ -50,6 +53,8 @@ class TestOverlay final {
     return Stub(config_.portal);
   }
   NodeProcess& process(const std::string& id) { return *processes_.at(id); }
+  // The shared cache segment of `host_group` (whether or not it exists).
+  std::string SegmentPath(const std::string& host_group) const;
   std::string Logs() const;
 
  private:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -147,6 +148,71 @@ std::vector<std::pair<std::string, std::string>> UndirectedEdges(
 FrameRenderer::FrameRenderer(OverlayConfig config)
     : config_(std::move(config)) {}
 
+std::vector<std::string> FrameRenderer::SharedCacheLines(
+    const Snapshot& current) const {
+  struct Group {
+    std::string name;
+    const v1::SharedCacheMetrics* segment = nullptr;  // an attached node's
+    int nodes = 0;
+    int attached = 0;
+    int64_t attach_errors = 0;
+    int64_t plan_hits = 0;
+  };
+  std::vector<Group> groups;  // in config order
+  bool any = false;
+  for (const ProcessConfig& p : config_.processes) {
+    const NodeSample* now = current.Find(p.id);
+    if (now == nullptr || !now->up() || !now->metrics->has_shared_cache()) {
+      continue;
+    }
+    const v1::SharedCacheMetrics& cache = now->metrics->shared_cache();
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.name == p.host_group;
+    });
+    if (it == groups.end()) {
+      groups.push_back(Group{p.host_group});
+      it = std::prev(groups.end());
+    }
+    ++it->nodes;
+    it->attach_errors += cache.attach_errors();
+    it->plan_hits += cache.plan_hits();
+    any |= cache.enabled() || cache.attach_errors() > 0;
+    if (cache.enabled()) {
+      ++it->attached;
+      if (it->segment == nullptr) it->segment = &cache;
+    }
+  }
+  std::vector<std::string> lines;
+  if (!any) return lines;
+  lines.push_back("");
+  for (const Group& g : groups) {
+    std::string line = absl::StrFormat(
+        "cache %s  %d/%d attached", g.name.empty() ? "-" : g.name, g.attached,
+        g.nodes);
+    if (g.segment != nullptr) {
+      const v1::SharedCacheMetrics& c = *g.segment;
+      const v1::SharedCacheCounters& n = c.segment_counters();
+      const int64_t lookups = n.hits() + n.misses();
+      absl::StrAppend(
+          &line, "  ", Bytes(c.bytes_used()), "/", Bytes(c.segment_bytes()),
+          "  entries ", Grouped(c.entries()), "  hits ", Grouped(n.hits()),
+          lookups > 0 ? absl::StrFormat(" (%.0f%%)", 100.0 * n.hits() / lookups)
+                      : std::string(),
+          "  misses ", Grouped(n.misses()), "  inserts ", Grouped(n.inserts()),
+          "  evicted ", Grouped(n.evictions()), "  expired ",
+          Grouped(n.expired()), "  torn ", Grouped(n.torn_read_retries()),
+          "  plans hit ", Grouped(g.plan_hits));
+    } else {
+      absl::StrAppend(&line, "  off");
+    }
+    if (g.attach_errors > 0) {
+      absl::StrAppend(&line, "  attach errors ", Grouped(g.attach_errors));
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
                                                const Snapshot& current) const {
   std::vector<std::vector<std::string>> table;
@@ -217,6 +283,10 @@ std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
     if (!reasons[r].empty()) absl::StrAppend(&line, "  ", reasons[r]);
     // Left-aligned last cells leave trailing blanks; drop them.
     line.erase(line.find_last_not_of(' ') + 1);
+    lines.push_back(std::move(line));
+  }
+
+  for (std::string& line : SharedCacheLines(current)) {
     lines.push_back(std::move(line));
   }
 

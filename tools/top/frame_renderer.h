@@ -3,8 +3,11 @@
 // FrameRenderer: turns polls of an overlay into the plain-text lines of one
 // overlay_top frame: a title, one row per process of the config (id, role,
 // team, host, up/DOWN, qps, in-flight, queue, Query p99, rows, RSS, CPU%,
-// uptime, and why a node is down), then the overlay's edges, each listed
-// once and marked when an end is down. A pure function of (config, previous
+// uptime, and why a node is down), then, when the nodes use a shared cache,
+// one line per host group's segment (used and total bytes, entries, hits
+// with their share of lookups, misses, inserts, evictions, expiries,
+// torn-read retries, plans answered from it, attach errors), then the
+// overlay's edges, each listed once and marked when an end is down. A pure function of (config, previous
 // snapshot, current snapshot): no clock, no I/O, no escape codes, so tests
 // check it on hand-made snapshots. Owns a copy of the config. Immutable after
 // construction, so thread-safe.
@@ -61,6 +64,9 @@ class FrameRenderer final {
                                   const Snapshot& current) const;
 
  private:
+  // The shared cache lines of `current`; none when no node uses one.
+  std::vector<std::string> SharedCacheLines(const Snapshot& current) const;
+
   const OverlayConfig config_;
 };
 

@@ -169,6 +169,26 @@ TEST(ParseOverlayConfigTest, ReadsStrategy) {
   EXPECT_EQ(config.strategy.result_ttl_seconds, 300);
 }
 
+TEST(ParseOverlayConfigTest, ReadsSharedCacheKnobs) {
+  ASSERT_OK_AND_ASSIGN(OverlayConfig defaults,
+                       ParseOverlayConfig(kValid, "/x"));
+  EXPECT_EQ(defaults.strategy.shared_cache_mb, 0);  // off
+  EXPECT_EQ(defaults.strategy.shared_cache_ttl_seconds, 300);
+  ASSERT_OK_AND_ASSIGN(
+      OverlayConfig config,
+      ParseOverlayConfig(Edit(R"("portal": "A",)",
+                              R"("portal": "A", "strategy": {
+                                 "shared_cache_mb": 64,
+                                 "shared_cache_ttl_seconds": 30},)"),
+                         "/x"));
+  EXPECT_EQ(config.strategy.shared_cache_mb, 64);
+  EXPECT_EQ(config.strategy.shared_cache_ttl_seconds, 30);
+  // Both round-trip through the written form.
+  ASSERT_OK_AND_ASSIGN(OverlayConfig again,
+                       ParseOverlayConfig(ConfigToJson(config), "/x"));
+  EXPECT_EQ(again.strategy, config.strategy);
+}
+
 TEST(ParseOverlayConfigTest, ResolvesRelativeDataRoot) {
   auto root = [](absl::string_view data_root, const std::string& base) {
     absl::StatusOr<OverlayConfig> config = ParseOverlayConfig(
@@ -324,6 +344,14 @@ std::vector<BadCase> BadCases() {
        Edit(R"("portal": "A",)",
             R"("portal": "A", "strategy": {"reactor_threads": 0},)"),
        "strategy: reactor_threads 0 out of range"},
+      {"shared_cache_negative",
+       Edit(R"("portal": "A",)",
+            R"("portal": "A", "strategy": {"shared_cache_mb": -1},)"),
+       "strategy: shared_cache_mb -1 out of range 0..1048576"},
+      {"shared_cache_ttl_zero",
+       Edit(R"("portal": "A",)",
+            R"("portal": "A", "strategy": {"shared_cache_ttl_seconds": 0},)"),
+       "strategy: shared_cache_ttl_seconds 0 out of range 1..86400"},
       {"knob_huge",
        Edit(R"("portal": "A",)",
             R"("portal": "A", "strategy": {"max_hops": 99999999999},)"),
@@ -653,6 +681,10 @@ TEST_P(ShippedConfigTest, LoadsValidatesAndRoundTrips) {
     next = *p.share->last_day + 1;
   }
   EXPECT_EQ(next, Day("2020-09-25"));
+
+  // The nodes of a host group share a 256 MiB cache segment.
+  EXPECT_EQ(config.strategy.shared_cache_mb, 256);
+  EXPECT_EQ(config.strategy.shared_cache_ttl_seconds, 300);
 
   // Round trip through a written file.
   TempDir dir;

@@ -3,6 +3,7 @@
 #include "core/metrics/process_stats.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <cstring>
@@ -34,6 +35,20 @@ TEST(ProcessStatsTest, RssIsPositiveAndSeesTouchedMemory) {
   EXPECT_GE(after - before, static_cast<int64_t>(kBytes / 2))
       << "before " << before << " after " << after;
   EXPECT_EQ(block[kBytes - 1], 1);
+}
+
+TEST(ProcessStatsTest, ShmemRssSeesTouchedSharedPages) {
+  const int64_t before = ProcessShmemRssBytes();
+  EXPECT_GE(before, 0);
+  constexpr size_t kBytes = 16 << 20;
+  void* block = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(block, MAP_FAILED);
+  std::memset(block, 1, kBytes);
+  const int64_t after = ProcessShmemRssBytes();
+  EXPECT_GE(after - before, static_cast<int64_t>(kBytes / 2))
+      << "before " << before << " after " << after;
+  munmap(block, kBytes);
 }
 
 }  // namespace

@@ -165,7 +165,9 @@ TEST_F(OverlayBehaviourTest, StalledLeafStrictFailsNamingOnlyTheMissingShare) {
   // hop cap.
   EXPECT_TRUE(overlay_.WaitFor([&] {
     return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
-           overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 1;
+           overlay_.held("F") == 1 &&
+           overlay_.held("F", RpcKind::kReleaseResult) == 1 &&
+           PeerCallsInFlight(overlay_) == 1;
   })) << overlay_.Describe();
   overlay_.AdvanceMillis(kHopCapMs);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
@@ -363,17 +365,20 @@ TEST_F(OverlayBehaviourTest, ClientCancelFreesEverythingEverywhere) {
   ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
   overlay_.Stall("F");
   auto query = overlay_.StartQuery(Pm25(false));
+  // ... and the portal holds its own rows (stored once its scan, and the
+  // encoding of its chunks into the shared cache, ended on a worker).
   ASSERT_TRUE(overlay_.WaitFor([&] {
-    return overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 2;
-  }));
-  EXPECT_GT(overlay_.ResultsHeld(), 0);  // the other owners hold rows
+    return overlay_.held("F") == 1 && PeerCallsInFlight(overlay_) == 2 &&
+           overlay_.ResultsHeld() > 0;
+  })) << overlay_.Describe();
   query->Cancel();
   EXPECT_EQ(query->Wait().error_code(), grpc::StatusCode::CANCELLED);
   // No time passes: cancellation alone frees every node. Only E's release
   // of the query waits on stalled F, until E's hop cap.
   EXPECT_TRUE(overlay_.WaitFor([&] {
     return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
-           overlay_.CallsInFlight() == 2 && overlay_.held("F") == 1;
+           overlay_.CallsInFlight() == 2 && overlay_.held("F") == 1 &&
+           overlay_.held("F", RpcKind::kReleaseResult) == 1;
   })) << overlay_.Describe();
   overlay_.AdvanceMillis(kHopCapMs);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
@@ -395,10 +400,13 @@ TEST_F(OverlayBehaviourTest, ClientDeadlineBoundsEveryHop) {
   grpc::Status status = query->Wait();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // F still stalls, so E's release of the query waits on F until E's hop
-  // cap; everything else is free at once.
+  // cap; everything else is free at once. (Waiting for F to hold the
+  // release itself: until it does, the release's hop deadline may not be
+  // set yet, and advancing the clock first would not reach it.)
   EXPECT_TRUE(overlay_.WaitFor([&] {
     return overlay_.ResultsHeld() == 0 && overlay_.PlansHeld() == 0 &&
-           overlay_.CallsInFlight() == 2;
+           overlay_.CallsInFlight() == 2 &&
+           overlay_.held("F", RpcKind::kReleaseResult) == 1;
   })) << overlay_.Describe();
   overlay_.AdvanceMillis(600'000);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }))
@@ -479,7 +487,13 @@ TEST_F(OverlayBehaviourTest, TimeWindowScansAndAsksOnlySharesThatCanMatch) {
 // ---------------------------------------------------------- pulling chunks
 
 TEST_F(OverlayBehaviourTest, OwnerDyingMidPullFailsOnlyItsChunks) {
-  ASSERT_OK(overlay_.Start("configs/one_host.json", root(), ShortHops));
+  // Without the shared cache: with it, F's chunks are in the segment and
+  // outlive F (shared_cache_test.cc).
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
+                           [](OverlayConfig& config) {
+                             ShortHops(config);
+                             config.strategy.shared_cache_mb = 0;
+                           }));
   // Small chunks: every share holds more than one, so none travels with
   // the answer and F's must be fetched from F.
   const v1::QueryRequest request = Pm25(false, /*chunk_size=*/3);
@@ -563,6 +577,8 @@ TEST_F(OverlayBehaviourTest, ResultMemoryBoundRefusesNewQueriesNotOldResults) {
                            }));
   v1::QueryRequest request;  // everything: the most rows an owner can hold
   request.set_chunk_size(1000);
+  // Computed anew every time: a plan from the shared cache holds no rows.
+  request.set_fresh(true);
   std::vector<v1::QueryResponse> held;
   grpc::Status status;
   for (int i = 0; i < 400 && status.ok(); ++i) {

@@ -144,25 +144,18 @@ TEST(LayOutSegmentsTest, ACutInlineShareCarriesItsFullCount) {
   EXPECT_EQ(none[1].segment.inline_records, "six-records");
 }
 
-TEST(FitsOneChunkAtPortalTest, OnlyWhenSmallAndEveryRecordIsAtThePortal) {
-  auto segment = [](const std::string& node, int64_t records, bool inline_) {
+TEST(FitsOneChunkTest, OnlyWhenSomeRecordsFitInOneChunk) {
+  auto segment = [](const std::string& node, int64_t records) {
     Segment s;
     s.node_id = node;
     s.records = records;
-    s.has_inline_records = inline_;
     return s;
   };
-  // The portal's own rows plus inline shares, 10 records in all.
-  EXPECT_TRUE(FitsOneChunkAtPortal(
-      {segment("A", 4, false), segment("B", 0, false), segment("C", 6, true)},
-      "A", 10));
-  EXPECT_FALSE(FitsOneChunkAtPortal(
-      {segment("A", 4, false), segment("C", 7, true)}, "A", 10));  // 11
-  // A share held at its owner must be fetched: no packing.
-  EXPECT_FALSE(FitsOneChunkAtPortal(
-      {segment("A", 4, false), segment("C", 2, false)}, "A", 10));
-  // Nothing to pack.
-  EXPECT_FALSE(FitsOneChunkAtPortal({segment("A", 0, false)}, "A", 10));
+  EXPECT_TRUE(FitsOneChunk({segment("A", 4), segment("B", 0), segment("C", 6)},
+                           10));
+  EXPECT_FALSE(FitsOneChunk({segment("A", 4), segment("C", 7)}, 10));  // 11
+  EXPECT_FALSE(FitsOneChunk({segment("A", 0)}, 10));  // nothing to pack
+  EXPECT_FALSE(FitsOneChunk({}, 10));
 }
 
 }  // namespace

@@ -74,6 +74,22 @@ TEST_F(ShmCacheTest, RoundTripsBinaryEmptyAndMissingValues) {
   EXPECT_EQ(out, "");  // cleared on a miss
 }
 
+TEST_F(ShmCacheTest, ContainsSeesLiveEntriesOnlyAndCountsNothing) {
+  EXPECT_FALSE(cache_->Contains("k"));
+  ASSERT_OK(cache_->Put("k", "value", kMinute));
+  const ShmCacheStats before = cache_->stats();
+  EXPECT_TRUE(cache_->Contains("k"));
+  EXPECT_FALSE(cache_->Contains("other"));
+  const ShmCacheStats after = cache_->stats();
+  EXPECT_EQ(after.process.hits, before.process.hits);
+  EXPECT_EQ(after.process.misses, before.process.misses);
+  clock_.AdvanceNanos(kMinute);  // expired
+  EXPECT_FALSE(cache_->Contains("k"));
+  ASSERT_OK(cache_->Put("k", "value", kMinute));
+  EXPECT_TRUE(cache_->Erase("k"));
+  EXPECT_FALSE(cache_->Contains("k"));
+}
+
 TEST(ShmCacheLargeTest, RoundTripsChunkSizedValues) {
   ScopedSegment segment("large");
   FakeClock clock;

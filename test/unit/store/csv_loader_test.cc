@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -214,6 +215,67 @@ TEST_F(CsvLoaderTest, LoadsRootInDayHourOrderAndRestrictsDays) {
   EXPECT_EQ(list.table.num_rows(), 4u);
 }
 
+
+// The data generation: the same files give the same value (whatever the
+// threads, wherever the root lies); any change to the loaded files gives
+// another; files outside the share do not count.
+TEST_F(CsvLoaderTest, GenerationFollowsTheLoadedFiles) {
+  Write("20200810/20200810-01.csv", Row("2020-08-10T01:00", "a"));
+  Write("20200811/20200811-01.csv", Row("2020-08-11T01:00", "b"));
+  const auto set_mtime = [&](const std::string& relative, int64_t seconds) {
+    std::filesystem::last_write_time(
+        absl::StrCat(root_, "/", relative),
+        std::filesystem::file_time_type(std::chrono::seconds(seconds)));
+  };
+  set_mtime("20200810/20200810-01.csv", 1000);
+  set_mtime("20200811/20200811-01.csv", 1000);
+  LoadOptions options;
+  options.root = root_;
+  options.threads = 1;
+  ASSERT_OK_AND_ASSIGN(LoadedTable first, LoadDataRoot(options));
+  EXPECT_NE(first.stats.generation, 0u);
+  options.threads = 2;
+  ASSERT_OK_AND_ASSIGN(LoadedTable again, LoadDataRoot(options));
+  EXPECT_EQ(again.stats.generation, first.stats.generation);
+
+  // The same files below another root (a folder of the root that is no
+  // day, so the root's own loads ignore it and TearDown removes it).
+  const std::string copy = root_ + "/elsewhere";
+  for (const char* f : {"20200810/20200810-01.csv", "20200811/20200811-01.csv"}) {
+    const std::filesystem::path to = absl::StrCat(copy, "/", f);
+    std::filesystem::create_directories(to.parent_path());
+    std::filesystem::copy_file(absl::StrCat(root_, "/", f), to);
+    std::filesystem::last_write_time(
+        to, std::filesystem::file_time_type(std::chrono::seconds(1000)));
+  }
+  LoadOptions elsewhere = options;
+  elsewhere.root = copy;
+  ASSERT_OK_AND_ASSIGN(LoadedTable moved, LoadDataRoot(elsewhere));
+  EXPECT_EQ(moved.stats.generation, first.stats.generation);
+
+  // Touched: same bytes, another mtime.
+  set_mtime("20200811/20200811-01.csv", 2000);
+  ASSERT_OK_AND_ASSIGN(LoadedTable touched, LoadDataRoot(options));
+  EXPECT_NE(touched.stats.generation, first.stats.generation);
+  // Rewritten with the same mtime but another size.
+  Write("20200811/20200811-01.csv",
+        Row("2020-08-11T01:00", "b") + Row("2020-08-11T01:00", "c"));
+  set_mtime("20200811/20200811-01.csv", 1000);
+  ASSERT_OK_AND_ASSIGN(LoadedTable rewritten, LoadDataRoot(options));
+  EXPECT_NE(rewritten.stats.generation, first.stats.generation);
+  EXPECT_NE(rewritten.stats.generation, touched.stats.generation);
+  // Restricted to the first day: the second day's file is not part of it.
+  LoadOptions day = options;
+  day.first_day = day.last_day = DaysFromCivil(2020, 8, 10);
+  ASSERT_OK_AND_ASSIGN(LoadedTable one_day, LoadDataRoot(day));
+  Write("20200811/20200811-01.csv", Row("2020-08-11T01:00", "z"));
+  ASSERT_OK_AND_ASSIGN(LoadedTable one_day_again, LoadDataRoot(day));
+  EXPECT_EQ(one_day.stats.generation, one_day_again.stats.generation);
+  // A file added to the share.
+  Write("20200810/20200810-03.csv", Row("2020-08-10T03:00", "d"));
+  ASSERT_OK_AND_ASSIGN(LoadedTable added, LoadDataRoot(day));
+  EXPECT_NE(added.stats.generation, one_day.stats.generation);
+}
 TEST_F(CsvLoaderTest, MissingRootIsAClearError) {
   LoadOptions options;
   options.root = root_ + "/does-not-exist";

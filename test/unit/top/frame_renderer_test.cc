@@ -120,6 +120,53 @@ TEST(FrameRendererTest, ListsEveryNodeWithItsColumns) {
   EXPECT_THAT(Row(lines, "A"), ContainsRegex(" - +1m01s$"));
 }
 
+TEST(FrameRendererTest, SharedCacheSegmentsOnePerHostGroup) {
+  OverlayConfig config = FiveNodes();
+  for (ProcessConfig& p : config.processes) {
+    p.host_group = p.id == "A" || p.id == "B" ? "host1" : "host2";
+  }
+  FrameRenderer renderer(config);
+  Snapshot now;
+  for (const char* id : {"A", "B", "C", "D", "E"}) {
+    now.nodes.push_back(Up(id, 10, 1.0, 61, 100));
+  }
+  // Without cache metrics, no cache lines.
+  EXPECT_THAT(absl::StrJoin(renderer.Render(nullptr, now), "\n"),
+              Not(HasSubstr("cache ")));
+  for (NodeSample& node : now.nodes) {
+    v1::SharedCacheMetrics* cache = node.metrics->mutable_shared_cache();
+    if (node.id == "E") {  // could not attach
+      cache->set_attach_errors(1);
+      cache->set_error("FAILED_PRECONDITION: segment size");
+      continue;
+    }
+    const bool host1 = node.id == "A" || node.id == "B";
+    cache->set_enabled(true);
+    cache->set_segment_bytes(int64_t{256} << 20);
+    cache->set_bytes_used(int64_t{12} << 20);
+    cache->set_entries(host1 ? 1500 : 20);
+    cache->mutable_segment_counters()->set_hits(host1 ? 3000 : 1);
+    cache->mutable_segment_counters()->set_misses(host1 ? 1000 : 0);
+    cache->mutable_segment_counters()->set_inserts(1600);
+    cache->mutable_segment_counters()->set_evictions(7);
+    cache->mutable_segment_counters()->set_torn_read_retries(2);
+    cache->set_plan_hits(node.id == "A" ? 42 : 0);
+  }
+  const std::vector<std::string> lines = renderer.Render(nullptr, now);
+  std::vector<std::string> cache_lines;
+  for (const std::string& line : lines) {
+    if (absl::StartsWith(line, "cache ")) cache_lines.push_back(line);
+  }
+  ASSERT_EQ(cache_lines.size(), 2u) << absl::StrJoin(lines, "\n");
+  EXPECT_EQ(cache_lines[0],
+            "cache host1  2/2 attached  12.0M/256.0M  entries 1,500  hits "
+            "3,000 (75%)  misses 1,000  inserts 1,600  evicted 7  expired 0  "
+            "torn 2  plans hit 42");
+  EXPECT_THAT(cache_lines[1], HasSubstr("cache host2  2/3 attached"));
+  EXPECT_THAT(cache_lines[1], HasSubstr("entries 20  hits 1 (100%)"));
+  EXPECT_THAT(cache_lines[1], HasSubstr("attach errors 1"));
+}
+
 TEST(FrameRendererTest, RatesComeFromTwoSnapshots) {
   FrameRenderer renderer(FiveNodes());
   Snapshot before;

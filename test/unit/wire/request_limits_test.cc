@@ -455,6 +455,34 @@ TEST(RequestLimitsTest, FetchOffsetAndCount) {
   }
 }
 
+// A Fetch carries its query (for the owner's shared cache): the filter's
+// limits and the chunking fields are checked as in Execute, and the
+// largest valid filter fits.
+TEST(RequestLimitsTest, FetchCarriesItsQuery) {
+  v1::FetchRequest r = GoodFetch();
+  r.set_chunk_size(kMaxChunkSize);
+  r.set_limit(kMaxLimit);
+  r.set_segment_records(kMaxLimit);
+  r.set_generation(~uint64_t{0});
+  for (int i = 0; i < kMaxSiteKeys; ++i) {
+    r.mutable_filter()->add_site_keys(absl::StrCat(840060000000 + i));
+  }
+  EXPECT_OK(ValidateRequest(r));
+  EXPECT_LT(r.ByteSizeLong(), kMaxFetchRequestBytes);
+  v1::FetchRequest bad = GoodFetch();
+  bad.set_chunk_size(kMaxChunkSize + 1);
+  ExpectInvalid(bad, {"FetchRequest.chunk_size must be 0..20000"});
+  bad = GoodFetch();
+  bad.set_segment_records(-1);
+  ExpectInvalid(bad, {"FetchRequest.segment_records must be 0.."});
+  bad = GoodFetch();
+  bad.set_limit(-1);
+  ExpectInvalid(bad, {"FetchRequest.limit must be 0.."});
+  bad = GoodFetch();
+  bad.mutable_filter()->set_prefix(std::string(kMaxPrefixBytes + 1, 'p'));
+  ExpectInvalid(bad, {"FetchRequest.filter.prefix"});
+}
+
 TEST(RequestLimitsTest, PathsRoutesAndHops) {
   {
     v1::ExecuteRequest r = GoodExecute();
