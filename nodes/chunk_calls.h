@@ -19,7 +19,12 @@
 //
 // StartPrefetch starts the fetches that warm a plan's window; they belong
 // to the plan (its CancellationScope), not to any one call.
-// Reactor-thread only.
+//
+// Admission: GetChunk (Query pool, the client's class) and Fetch (Execute
+// pool, the class the portal sent) are follow-ups of an admitted query:
+// admitted at once, never queued or shed, so a result being pulled is never
+// lost to overload (they still take a slot while they run, so new work
+// waits behind them). Reactor-thread only.
 
 #ifndef OVERLAY_NODES_CHUNK_CALLS_H_
 #define OVERLAY_NODES_CHUNK_CALLS_H_
@@ -35,9 +40,10 @@
 namespace overlay {
 
 // Starts fetches for the remote chunks first..first+prefetch-1 of `plan`
-// that nobody fetches yet.
+// that nobody fetches yet, for the query's class `cls`.
 void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
-                   const std::shared_ptr<QueryPlan>& plan, int32_t first);
+                   const std::shared_ptr<QueryPlan>& plan, int32_t first,
+                   const v1::RequestClass& cls);
 
 // Rows [offset, offset+count) of this node's result for `query_id` as a
 // RecordChunk. NOT_FOUND if the result is gone, OUT_OF_RANGE past its end
@@ -71,6 +77,7 @@ class GetChunkCall final
         timer_tag_(this, &GetChunkCall::OnTimer),
         timer_(node->env.timers, &timer_tag_) {}
 
+  AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
 
@@ -84,7 +91,9 @@ class GetChunkCall final
   void ReplyWithSerialized(const std::string& records);
 
   Step step_ = Step::kStarting;
+  bool parsed_ = false;  // chunk_request_ holds the request
   v1::ChunkRequest chunk_request_;
+  v1::RequestClass request_class_;
   std::shared_ptr<QueryPlan> plan_;
   TagOf<GetChunkCall> chunk_tag_;
   Notifier chunk_ready_;
@@ -104,10 +113,13 @@ class FetchCall final
   FetchCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
 
+  AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled() { relay_.Cancel(); }
 
  private:
+  bool parsed_ = false;  // fetch_request_ holds the request
+  v1::FetchRequest fetch_request_;
   CancellationScope relay_;
 };
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/admission/admission_permit.h"
 #include "core/results/execution_registry.h"
 #include "core/store/filter.h"
 #include "nodes/node_runtime.h"
@@ -28,6 +29,9 @@ struct ShareScanRequest {
   int64_t deadline = 0;  // on the node's clock
   // Matches that fit in this many records travel with the answer; 0 never.
   int32_t inline_records_up_to = 0;
+  // The Execute's admission slot: the scan holds it and returns it when it
+  // ends (on whichever thread that is), before it finishes the execution.
+  AdmissionPermit permit;
 };
 
 // May finish the execution before it returns.
