@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <array>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/metrics/process_stats.h"
@@ -12,6 +14,74 @@
 #include "nodes/releases.h"
 
 namespace overlay {
+namespace {
+
+// The non-zero counts of `rejected`, in RejectReason order.
+template <typename Counts>
+void AddRejections(const std::array<int64_t, kNumRejectReasons>& rejected,
+                   Counts* out) {
+  for (int r = 0; r < kNumRejectReasons; ++r) {
+    if (rejected[r] == 0) continue;
+    v1::RejectionCount* count = out->Add();
+    count->set_reason(
+        std::string(RejectReasonName(static_cast<RejectReason>(r))));
+    count->set_count(rejected[r]);
+  }
+}
+
+// One admission pool's snapshot as the wire reports it.
+void FillPool(const char* name, const AdmissionMetrics& m,
+              v1::AdmissionPoolMetrics* out) {
+  out->set_pool(name);
+  out->set_strategy(std::string(AdmissionStrategyName(m.strategy)));
+  out->set_limit(m.limit);
+  out->set_in_flight(m.in_flight);
+  out->set_queued(m.queued);
+  out->set_max_queue_total(m.max_queue_total);
+  out->set_max_queue_per_client(m.max_queue_per_client);
+  out->set_overloaded(m.overloaded);
+  out->set_expected_service_ms(m.expected_service_ms);
+  out->set_admitted(m.admitted);
+  out->set_cancelled(m.cancelled);
+  int64_t rejected = 0;
+  for (int64_t count : m.rejected) rejected += count;
+  out->set_rejected(rejected);
+  AddRejections(m.rejected, out->mutable_rejected_by_reason());
+  out->set_queue_wait_p50_ms(m.queue_wait.PercentileMs(0.50));
+  out->set_queue_wait_p90_ms(m.queue_wait.PercentileMs(0.90));
+  out->set_queue_wait_p99_ms(m.queue_wait.PercentileMs(0.99));
+  v1::QueueWaitHistogram* histogram = out->mutable_queue_wait();
+  for (int64_t bound : QueueWaitHistogram::kBoundsUs) {
+    histogram->add_bounds_us(bound);
+  }
+  for (int64_t count : m.queue_wait.counts) histogram->add_counts(count);
+  for (const TeamAdmissionMetrics& t : m.teams) {
+    v1::AdmissionTeamMetrics* team = out->add_teams();
+    team->set_name(t.name);
+    team->set_weight(t.weight);
+    team->set_max_slots(t.max_slots);
+    team->set_min_slots(t.min_slots);
+    team->set_in_flight(t.in_flight);
+    team->set_queued(t.queued);
+    team->set_admitted(t.admitted);
+    team->set_rejected(t.rejected);
+  }
+  for (const ClassAdmissionMetrics& c : m.classes) {
+    v1::AdmissionClassMetrics* row = out->add_classes();
+    row->set_team(c.team);
+    row->set_client(c.client);
+    row->set_admitted(c.admitted);
+    row->set_cancelled(c.cancelled);
+    row->set_rejected(c.rejected_total());
+    AddRejections(c.rejected, row->mutable_rejected_by_reason());
+    row->set_queued(c.queued);
+    row->set_in_flight(c.in_flight);
+    row->set_queue_wait_p50_ms(c.queue_wait.PercentileMs(0.50));
+    row->set_queue_wait_p99_ms(c.queue_wait.PercentileMs(0.99));
+  }
+}
+
+}  // namespace
 
 bool IsLoopbackPeer(const std::string& peer) {
   return absl::StartsWith(peer, "ipv4:127.") ||
@@ -19,6 +89,22 @@ bool IsLoopbackPeer(const std::string& peer) {
          absl::StartsWith(peer, "ipv6:%5B::1%5D") ||
          absl::StartsWith(peer, "ipv6:[::ffff:127.") ||
          absl::StartsWith(peer, "unix:");
+}
+
+RequestClass OverlayInternalClass(const ClientTable& clients) {
+  RequestClass cls;
+  cls.team = clients.default_team();
+  cls.client = "(overlay)";
+  return cls;
+}
+
+AdmissionStep ReleaseCall::AdmissionFor() {
+  AdmissionStep step;
+  step.pool = services_.query_admission;
+  step.request.cls =
+      env_.clients->Classify(request_.client_id(), PeerHost(context_.peer()));
+  step.request.priority = AdmissionPriority::kFollowUp;
+  return step;
 }
 
 void ReleaseCall::OnRequest() {
@@ -34,6 +120,14 @@ void ReleaseCall::OnRequest() {
   v1::ReleaseResponse response;
   response.set_released(true);
   Reply(response);
+}
+
+AdmissionStep ReleaseResultCall::AdmissionFor() {
+  AdmissionStep step;
+  step.pool = services_.execute_admission;
+  step.request.cls = OverlayInternalClass(*env_.clients);
+  step.request.priority = AdmissionPriority::kFollowUp;
+  return step;
 }
 
 void ReleaseResultCall::OnRequest() {
@@ -90,6 +184,21 @@ void MetricsCall::OnRequest() {
   // This call itself is in flight: report the others.
   r.set_in_flight(std::max<int64_t>(0, services_.gate->in_flight() - 1));
   r.set_scan_queue_depth(services_.workers->queued());
+  {
+    const AdmissionMetrics queries = services_.query_admission->GetMetrics();
+    const AdmissionMetrics executes =
+        services_.execute_admission->GetMetrics();
+    FillPool("Query", queries, r.add_admission());
+    FillPool("Execute", executes, r.add_admission());
+    QueueWaitHistogram waits = queries.queue_wait;
+    waits.Add(executes.queue_wait);
+    r.set_queue_depth(queries.queued + executes.queued);
+    r.set_admitted(queries.admitted + executes.admitted);
+    r.set_rejected(r.admission(0).rejected() + r.admission(1).rejected());
+    r.set_admission_limit(queries.limit);
+    r.set_scan_admission_limit(executes.limit);
+    r.set_queue_wait_p99_ms(waits.PercentileMs(0.99));
+  }
   r.set_peer_calls_in_flight(services_.peers->in_flight());
   r.set_executions_running(services_.executions->running());
   for (int k = 0; k < static_cast<int>(RpcKind::kCount); ++k) {

@@ -6,7 +6,13 @@
 // forwards one hop along its route, or (flood) drops and stops the query
 // here and forwards to the neighbours not yet reached; MetricsCall
 // (QueryService.GetMetrics); ShutdownCall (QueryService.Shutdown, loopback
-// callers or the config's token only); HealthCheckCall. Reactor-thread only.
+// callers or the config's token only); HealthCheckCall.
+//
+// Admission: Release (Query pool, the client's class) and ReleaseResult
+// (Execute pool) are follow-ups: admitted at once, never queued, so freeing
+// a result is never refused for overload. GetMetrics, Shutdown and Health
+// are not admitted: they answer however busy the node is.
+// Reactor-thread only.
 
 #ifndef OVERLAY_NODES_ADMIN_CALLS_H_
 #define OVERLAY_NODES_ADMIN_CALLS_H_
@@ -28,6 +34,7 @@ class ReleaseCall final
   }
   ReleaseCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
+  AdmissionStep AdmissionFor();
   void OnRequest();
 };
 
@@ -42,6 +49,7 @@ class ReleaseResultCall final
   static constexpr bool kNotifyWhenDone = true;  // test hooks can stall it
   ReleaseResultCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
+  AdmissionStep AdmissionFor();
   void OnRequest();
 };
 
@@ -92,6 +100,10 @@ class HealthCheckCall final
       : UnaryCall(node, cq) {}
   void OnRequest();
 };
+
+// The admission class of overlay-internal requests that carry none
+// (ReleaseResult): the default team, client "(overlay)".
+RequestClass OverlayInternalClass(const ClientTable& clients);
 
 // True if `peer` (grpc's "ipv4:127.0.0.1:5000" form) is a loopback address.
 bool IsLoopbackPeer(const std::string& peer);

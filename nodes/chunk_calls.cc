@@ -93,7 +93,7 @@ void CompleteChunk(const std::shared_ptr<QueryPlan>& plan, int32_t index,
 // own share is made so here, on a scan worker.
 void FetchChunk(const Node* node, grpc::CompletionQueue* cq,
                 std::shared_ptr<QueryPlan> plan, int32_t index,
-                int64_t deadline) {
+                int64_t deadline, const v1::RequestClass& cls) {
   const Segment& segment = plan->SegmentOf(index);
   if (segment.node_id == node->env.id()) {  // stateless: no rows held here
     int64_t index_in_share = 0;
@@ -124,6 +124,7 @@ void FetchChunk(const Node* node, grpc::CompletionQueue* cq,
   }
   v1::FetchRequest request;
   request.set_query_id(plan->query_id());
+  *request.mutable_request_class() = cls;
   // route = [portal, hop1, ..., owner]; hop1 gets the rest.
   for (size_t i = 2; i < segment.route.size(); ++i) {
     request.add_route(segment.route[i]);
@@ -201,7 +202,8 @@ bool CachedChunk(const Node* node, const QueryPlan& plan, int32_t index) {
 }  // namespace
 
 void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
-                   const std::shared_ptr<QueryPlan>& plan, int32_t first) {
+                   const std::shared_ptr<QueryPlan>& plan, int32_t first,
+                   const v1::RequestClass& cls) {
   const int32_t last = std::min<int64_t>(
       plan->total_chunks(),
       int64_t{first} + node->env.config->strategy.prefetch_chunks);
@@ -212,7 +214,7 @@ void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
       continue;  // served here without a fetch
     }
     if (plan->ClaimPrefetch(index)) {
-      FetchChunk(node, cq, plan, index, kNoDeadline);
+      FetchChunk(node, cq, plan, index, kNoDeadline, cls);
     }
   }
 }
@@ -271,10 +273,26 @@ grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
 
 // ------------------------------------------------------------- GetChunkCall
 
+AdmissionStep GetChunkCall::AdmissionFor() {
+  // Parsed here (once) for its client; an unreadable request is not
+  // admitted and fails in OnRequest.
+  parsed_ = grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                     v1::ChunkRequest>(&request_,
+                                                       &chunk_request_)
+                .ok();
+  if (!parsed_) return {};
+  AdmissionStep step;
+  step.pool = services_.query_admission;
+  step.request.cls = env_.clients->Classify(chunk_request_.client_id(),
+                                            PeerHost(context_.peer()));
+  step.request.priority = AdmissionPriority::kFollowUp;
+  request_class_.set_team(step.request.cls.team);
+  request_class_.set_client(step.request.cls.client);
+  return step;
+}
+
 void GetChunkCall::OnRequest() {
-  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ChunkRequest>(
-           &request_, &chunk_request_)
-           .ok()) {
+  if (!parsed_) {
     Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                       "unreadable ChunkRequest"));
     return;
@@ -298,7 +316,7 @@ void GetChunkCall::OnRequest() {
                      plan_->total_chunks(), " chunks")));
     return;
   }
-  StartPrefetch(node_, cq_, plan_, index + 1);
+  StartPrefetch(node_, cq_, plan_, index + 1, request_class_);
   std::string records;
   grpc::Status local = LocalChunkBytes(node_, *plan_, index, &records);
   if (local.ok()) {
@@ -332,7 +350,7 @@ void GetChunkCall::TakeOrWait() {
     case QueryPlan::Slot::kMustFetch:
       waiting_for_chunk_ = true;
       BeginOperation();
-      FetchChunk(node_, cq_, plan_, index, deadline());
+      FetchChunk(node_, cq_, plan_, index, deadline(), request_class_);
       return;
     case QueryPlan::Slot::kWaiting:
       waiting_for_chunk_ = true;
@@ -392,15 +410,28 @@ void GetChunkCall::ReplyWithSerialized(std::string records) {
 
 // ---------------------------------------------------------------- FetchCall
 
+AdmissionStep FetchCall::AdmissionFor() {
+  parsed_ = grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                     v1::FetchRequest>(&request_,
+                                                       &fetch_request_)
+                .ok();
+  if (!parsed_) return {};
+  AdmissionStep step;
+  step.pool = services_.execute_admission;
+  step.request.cls =
+      env_.clients->FromWire(fetch_request_.request_class().team(),
+                             fetch_request_.request_class().client());
+  step.request.priority = AdmissionPriority::kFollowUp;
+  return step;
+}
+
 void FetchCall::OnRequest() {
-  v1::FetchRequest request;
-  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::FetchRequest>(
-           &request_, &request)
-           .ok()) {
+  if (!parsed_) {
     Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                       "unreadable FetchRequest"));
     return;
   }
+  v1::FetchRequest& request = fetch_request_;
   if (request.route_size() == 0) {  // this node owns the rows
     ServeOwnSlice(request);
     return;

@@ -27,7 +27,12 @@
 //
 // StartPrefetch starts the fetches that warm a plan's window; they belong
 // to the plan (its CancellationScope), not to any one call.
-// Reactor-thread only.
+//
+// Admission: GetChunk (Query pool, the client's class) and Fetch (Execute
+// pool, the class the portal sent) are follow-ups of an admitted query:
+// admitted at once, never queued or shed, so a result being pulled is never
+// lost to overload (they still take a slot while they run, so new work
+// waits behind them). Reactor-thread only.
 
 #ifndef OVERLAY_NODES_CHUNK_CALLS_H_
 #define OVERLAY_NODES_CHUNK_CALLS_H_
@@ -44,9 +49,10 @@
 namespace overlay {
 
 // Starts fetches for the remote chunks first..first+prefetch-1 of `plan`
-// that nobody fetches yet.
+// that nobody fetches yet, for the query's class `cls`.
 void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
-                   const std::shared_ptr<QueryPlan>& plan, int32_t first);
+                   const std::shared_ptr<QueryPlan>& plan, int32_t first,
+                   const v1::RequestClass& cls);
 
 // Rows [offset, offset+count) of this node's result for `query_id` as a
 // RecordChunk. NOT_FOUND if the result is gone, OUT_OF_RANGE past its end
@@ -81,6 +87,7 @@ class GetChunkCall final
         timer_tag_(this, &GetChunkCall::OnTimer),
         timer_(node->env.timers, &timer_tag_) {}
 
+  AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
 
@@ -94,7 +101,9 @@ class GetChunkCall final
   void ReplyWithSerialized(std::string records);
 
   Step step_ = Step::kStarting;
+  bool parsed_ = false;  // chunk_request_ holds the request
   v1::ChunkRequest chunk_request_;
+  v1::RequestClass request_class_;
   std::shared_ptr<QueryPlan> plan_;
   TagOf<GetChunkCall> chunk_tag_;
   Notifier chunk_ready_;
@@ -116,6 +125,7 @@ class FetchCall final
         slice_tag_(this, &FetchCall::OnSliceReady),
         slice_ready_(&slice_tag_) {}
 
+  AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
 
@@ -126,6 +136,8 @@ class FetchCall final
   void OnSliceReady(bool ok);
   void ReplyWithRecords(std::string records);
 
+  bool parsed_ = false;  // fetch_request_ holds the request
+  v1::FetchRequest fetch_request_;
   CancellationScope relay_;
   TagOf<FetchCall> slice_tag_;
   Notifier slice_ready_;

@@ -57,9 +57,11 @@ void ExecuteFanout::Start(std::shared_ptr<LocalExecution> local,
     node_->services.metrics->Add(node_->services.metrics->queries_forwarded);
     node_->services.peers->Call(
         id, PeerMethod::kExecute, *forward, cq_, deadline, &scope_,
-        [this, id](const grpc::Status& status, grpc::ByteBuffer* reply) {
+        [this, id](const grpc::Status& status, grpc::ByteBuffer* reply,
+                   const PeerClient::CallInfo& info) {
           if (!status.ok()) {
-            aggregator_.ReportFailure(id, status);
+            // An admission rejection's retry hint travels to the portal.
+            aggregator_.ReportFailure(id, status, info.retry_after_ms);
             return;
           }
           v1::ExecuteResponse answer;

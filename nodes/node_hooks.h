@@ -30,6 +30,13 @@ class NodeHooks {
   // ReleaseResult) does any work.
   virtual Action OnCall(RpcKind kind, grpc::Status* status, Notifier* resume,
                         grpc::CompletionQueue* cq) = 0;
+  // After a call that can be cancelled was admitted: true parks it there,
+  // holding its admission slot, until its caller goes away or the hooks
+  // resume it by notifying `resume` on `cq` (a node busy with its work).
+  virtual bool HoldAdmitted(RpcKind kind, Notifier* resume,
+                            grpc::CompletionQueue* cq) {
+    return false;
+  }
   // A parked call stops waiting (its caller went away). True if `resume`
   // will not be notified; false if a notification is on its way.
   virtual bool Unpark(Notifier* resume) = 0;

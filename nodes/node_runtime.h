@@ -3,11 +3,12 @@
 // What a call object of a node may use, in three parts, all owned by
 // NodeServer and alive until every call is gone (see its shutdown order):
 //   NodeEnv       the immutable environment: config, self, the share and
-//                 its table, the overlay map, the clock and its timers;
+//                 its table, the overlay map, the client table, the clock
+//                 and its timers;
 //   NodeServices  the node's services, each a class with its own narrow,
-//                 thread-safe interface (outbound calls, executions,
-//                 results, plans, scan workers, gate, metrics, hooks, the
-//                 shared cache);
+//                 thread-safe interface (admission, outbound calls,
+//                 executions, results, plans, scan workers, gate, metrics,
+//                 hooks, the shared cache);
 //   GrpcServices  the async gRPC services calls are requested from.
 // Calls receive a `const Node*`; they never own or replace a service.
 
@@ -18,6 +19,8 @@
 #include <functional>
 #include <string>
 
+#include "core/admission/admission_controller.h"
+#include "core/admission/client_table.h"
 #include "core/common/clock.h"
 #include "core/config/overlay_config.h"
 #include "core/fanout/peer_client.h"
@@ -60,6 +63,7 @@ struct NodeEnv {
   const OverlayConfig* config = nullptr;
   const ProcessConfig* self = nullptr;
   const OverlayMap* map = nullptr;
+  const ClientTable* clients = nullptr;  // admission classes
   const ShareInfo* share = nullptr;  // null: this node holds no data
   const Table* table = nullptr;      // empty when share is null
   const LoadStats* load_stats = nullptr;
@@ -79,6 +83,13 @@ struct NodeEnv {
 };
 
 struct NodeServices {
+  // Admission pools. Queries: client Queries this node is portal for (each
+  // holds its slot for its whole fan-out), and the follow-ups of their
+  // results (GetChunk, Release). Executes: this node's runs of queries on
+  // its own share (each holds its slot for its local scan only), and the
+  // follow-ups that serve its rows (Fetch, ReleaseResult).
+  AdmissionController* query_admission = nullptr;
+  AdmissionController* execute_admission = nullptr;
   PeerClient* peers = nullptr;
   ExecutionRegistry* executions = nullptr;
   ResultStore* results = nullptr;

@@ -118,10 +118,16 @@ absl::Status NodeServer::Bind() {
       options_.timers != nullptr ? options_.timers : RealTimerService::Get();
   Clock* clock = timers->clock();
   map_ = std::make_unique<OverlayMap>(config_);
+  clients_ = std::make_unique<ClientTable>(config_);
+  query_admission_ =
+      std::make_unique<AdmissionController>(config_.admission, clock);
+  execute_admission_ = std::make_unique<AdmissionController>(
+      config_.admission.ScanPool(), clock);
   NodeEnv& env = node_.env;
   env.config = &config_;
   env.self = self;
   env.map = map_.get();
+  env.clients = clients_.get();
   env.clock = clock;
   env.timers = timers;
   env.start_nanos = clock->NowNanos();
@@ -175,6 +181,8 @@ absl::Status NodeServer::Bind() {
   cache_options.directory = options_.shm_directory;
   cache_ = std::make_unique<NodeCache>(std::move(cache_options), clock);
   NodeServices& services = node_.services;
+  services.query_admission = query_admission_.get();
+  services.execute_admission = execute_admission_.get();
   services.executions = executions_.get();
   services.results = results_.get();
   services.plans = plans_.get();
@@ -297,22 +305,25 @@ void NodeServer::Shutdown() {
   LOG(INFO) << node_.env.id() << ": shutting down";
   // 1. No new work.
   gate_.Close();  // health answers NOT_SERVING from here on
-  // 2. The janitor's timer.
+  // 2. Queued calls fail now (their wake-ups reach live queues).
+  query_admission_->Shutdown();
+  execute_admission_->Shutdown();
+  // 3. The janitor's timer.
   janitor_->Stop();
-  // 3. Drain in-flight calls, cancelling what is left at the deadline.
+  // 4. Drain in-flight calls, cancelling what is left at the deadline.
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(static_cast<int64_t>(
                         options_.shutdown_grace_s * 1000)));
-  // 4. Scans still queued post to queues that are still alive.
+  // 5. Scans still queued post to queues that are still alive.
   workers_->Stop();
-  // 5. Outbound calls left (prefetches, releases): cancelled, then waited
+  // 6. Outbound calls left (prefetches, releases): cancelled, then waited
   // for; their completions need live queues.
   peers_->Shutdown();
   if (!peers_->WaitDrained(absl::Seconds(10))) {
     LOG(ERROR) << node_.env.id() << ": " << peers_->in_flight()
                << " outbound calls did not end";
   }
-  // 6. Queues, then their threads, which free every remaining call.
+  // 7. Queues, then their threads, which free every remaining call.
   reactor_->ShutdownQueues();
   reactor_->Join();
   // 7. The shared cache: nothing uses it any more.

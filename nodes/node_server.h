@@ -1,8 +1,8 @@
 // Copyright 2026 The overlay Authors.
 //
 // NodeServer: one overlay process. Owns its table, the node's services
-// (outbound calls, executions, results, plans, scan workers, gate,
-// metrics), the grpc::Server with its completion queues and reactor
+// (admission, outbound calls, executions, results, plans, scan workers,
+// gate, metrics), the grpc::Server with its completion queues and reactor
 // threads, and the janitor that expires results. Wires core/ libraries
 // together; nothing else does. Time comes from an injected TimerService
 // (real by default), so tests run nodes on a fake clock.
@@ -18,19 +18,26 @@
 // Shutdown order (Shutdown(), also run by the destructor):
 //   1. close the in-flight gate: new calls get UNAVAILABLE and health
 //      answers NOT_SERVING;
-//   2. stop the janitor (its timer comes back ok == false);
-//   3. server_->Shutdown(deadline): in-flight calls finish (their outbound
+//   2. shut admission down: every queued call is woken at once and fails
+//      UNAVAILABLE (its wake-up must reach a live queue, and the drain
+//      below must not wait for calls that never started work); permits
+//      still held go back as their calls end;
+//   3. stop the janitor (its timer comes back ok == false);
+//   4. server_->Shutdown(deadline): in-flight calls finish (their outbound
 //      calls still run), or are cancelled at the deadline and then cancel
 //      their children; listeners come back ok == false and free themselves;
-//   4. stop the scan workers (queued scans still post to live queues);
-//   5. refuse and cancel the remaining outbound calls (prefetches,
+//   5. stop the scan workers (queued scans still post to live queues, and
+//      return their admission slots);
+//   6. refuse and cancel the remaining outbound calls (prefetches,
 //      releases) and wait for them to end (a condition, not a poll): their
 //      completions must reach live queues;
-//   6. shut the completion queues down and join the reactor threads, which
-//      drain every remaining tag; then free orphaned done tags;
-//   7. detach from the shared cache segment (nothing uses it any more; the
+//   7. shut the completion queues down and join the reactor threads, which
+//      drain every remaining tag (the last permits and tickets go with
+//      their calls); then free orphaned done tags;
+//   8. detach from the shared cache segment (nothing uses it any more; the
 //      last node of the host group removes it);
-//   8. destroy members in reverse order of construction.
+//   9. destroy members in reverse order of construction (the admission
+//      controllers after every call and scan).
 // Start/Shutdown/Wait from the control thread; RequestShutdown from any.
 
 #ifndef OVERLAY_NODES_NODE_SERVER_H_
@@ -97,6 +104,9 @@ class NodeServer final {
   Table table_;
   LoadStats load_stats_;
   std::unique_ptr<OverlayMap> map_;
+  std::unique_ptr<ClientTable> clients_;
+  std::unique_ptr<AdmissionController> query_admission_;
+  std::unique_ptr<AdmissionController> execute_admission_;
   NodeMetrics metrics_;
   InflightGate gate_;
   DoneTagOrphans orphans_;

@@ -65,9 +65,29 @@ grpc::Status MissingSharesStatus(
                                          absl::StrJoin(parts, "; ")));
 }
 
+// The longest retry hint of the nodes whose admission refused a missing
+// share: asking again sooner would find at least one of them still busy.
+int64_t RetryHintOf(const std::vector<v1::MissingShare>& missing) {
+  int64_t hint = 0;
+  for (const v1::MissingShare& m : missing) {
+    hint = std::max(hint, m.retry_after_ms());
+  }
+  return hint;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- QueryCall
+
+AdmissionStep QueryCall::AdmissionFor() {
+  AdmissionStep step;
+  step.pool = services_.query_admission;
+  step.request.cls =
+      env_.clients->Classify(request_.client_id(), PeerHost(context_.peer()));
+  request_class_.set_team(step.request.cls.team);
+  request_class_.set_client(step.request.cls.client);
+  return step;
+}
 
 void QueryCall::OnRequest() {
   services_.metrics->Add(services_.metrics->queries_received);
@@ -114,8 +134,11 @@ void QueryCall::OnRequest() {
     local_->Finish(ExecutionOutcome());  // nothing here can match
   } else {
     // The portal cuts chunks from its own rows: they are never inlined.
-    ShareScanRequest scan{local_, filter_, fanout_deadline_, 0,
-                          std::nullopt, false};
+    // The scan runs under the Query's slot, which the call keeps.
+    ShareScanRequest scan;
+    scan.execution = local_;
+    scan.filter = filter_;
+    scan.deadline = fanout_deadline_;
     if (services_.cache->enabled()) {
       scan.chunks = ShareChunks{env_.id(), env_.data_generation, chunk_size_,
                                 0, filter_key_};
@@ -142,6 +165,7 @@ void QueryCall::StartFanout(bool with_local) {
   forward.set_hops_left(env_.config->strategy.max_hops - 1);
   forward.set_chunk_size(chunk_size_);
   forward.set_fresh(request_.fresh());
+  *forward.mutable_request_class() = request_class_;
   fanout_ = std::make_unique<ExecuteFanout>(node_, cq_, [this] { Advance(); });
   // Once every share that can match has answered, the answer is complete:
   // calls still out (other paths to shares already in) are not waited for.
@@ -315,6 +339,7 @@ void QueryCall::Answer() {
   if (!missing.empty() &&
       (!request_.allow_partial() || answered_count == 0)) {
     services_.metrics->Add(services_.metrics->queries_failed_missing);
+    SetRetryHint(RetryHintOf(missing));
     Abandon(MissingSharesStatus(missing, answered_count));
     return;
   }
@@ -424,11 +449,25 @@ void QueryCall::Deliver(std::vector<Segment> segments,
   }
   services_.plans->Add(plan);
   reserved_ = false;
-  StartPrefetch(node_, cq_, plan, 0);
+  StartPrefetch(node_, cq_, plan, 0, request_class_);
   Reply(response);
 }
 
 // -------------------------------------------------------------- ExecuteCall
+
+AdmissionStep ExecuteCall::AdmissionFor() {
+  AdmissionStep step;
+  step.pool = services_.execute_admission;
+  step.request.cls = env_.clients->FromWire(request_.request_class().team(),
+                                            request_.request_class().client());
+  // A repeat arrival only waits for the run another arrival started (or is
+  // refused at once): it never queues, so it cannot wait behind work that
+  // waits for it.
+  if (services_.executions->Knows(request_.query_id())) {
+    step.request.priority = AdmissionPriority::kFollowUp;
+  }
+  return step;
+}
 
 void ExecuteCall::OnRequest() {
   absl::StatusOr<Filter> filter =
@@ -466,23 +505,30 @@ void ExecuteCall::OnRequest() {
                                             [this] { OnFanoutDone(); });
   if (arrival == ExecutionRegistry::Arrival::kAgain) {
     // It runs already (reached by another path): report the share here
-    // too, but do not forward it again.
+    // too, but do not forward it again. Nothing runs for this arrival.
+    ReleasePermit();
     services_.metrics->Add(services_.metrics->duplicates_ignored);
     fanout_->Start(has_share ? local_ : nullptr, path, nullptr, *filter,
                    deadline());
     return;
   }
   if (has_share && !pruned) {
-    ShareScanRequest scan{local_, *filter, deadline(),
-                          request_.chunk_size(), std::nullopt, false};
+    ShareScanRequest scan;
+    scan.execution = local_;
+    scan.filter = *filter;
+    scan.deadline = deadline();
+    scan.inline_records_up_to = request_.chunk_size();
     if (co_located) {
       scan.chunks = ShareChunks{env_.id(), env_.data_generation,
                                 request_.chunk_size(), 0,
                                 CanonicalFilterKey(*filter)};
       scan.preencode = !request_.fresh();
     }
+    // The scan holds this arrival's slot until it ends.
+    scan.permit = TakePermit();
     StartShareScan(node_, std::move(scan));
   } else {
+    ReleasePermit();  // nothing to run here: forwarding takes no slot
     local_->Finish(ExecutionOutcome());
   }
   v1::ExecuteRequest forward = request_;

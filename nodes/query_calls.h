@@ -3,6 +3,13 @@
 // QueryCall (client-facing QueryService.Query) and ExecuteCall
 // (PeerService.Execute): the two calls that run a query over the overlay.
 //
+// Admission. A Query is admitted by the node's Query pool as its client's
+// class (ClientTable::Classify of client_id, else the peer's host), at
+// normal priority, and holds its slot until it answers: the pool's limit
+// bounds the queries in flight through this portal, their whole fan-out
+// included. The class travels in every Execute and Fetch (request_class),
+// so deeper nodes queue the query's work by the same class.
+//
 // QueryCall states, after UnaryCall's admission step:
 //   kScanningFirst  a limit query whose first share (in result order) is
 //                   the portal's own: only that share runs; if it fills the
@@ -26,7 +33,27 @@
 // share and forwards it to the neighbours not yet on its path; every
 // arrival (also along another path of a cyclic overlay) answers with this
 // node's share once its run ended, so the share is reported along every
-// path that reached it. Reactor-thread only.
+// path that reached it.
+//
+// An Execute is admitted by the node's Execute pool as the class it carries.
+// Its first arrival here waits at normal priority; a repeat arrival (the
+// registry knows the id: it only waits for the local run) is a follow-up,
+// which never queues. The first arrival holds its slot for its local scan
+// only, not for its fan-out: the scan takes the permit and returns it when
+// it ends, and an arrival with nothing to scan returns it at once. So no
+// Execute holds a slot while it waits for another node, and nothing an
+// Execute waits for needs a slot of the pool it holds:
+//   - an Execute's slot is held only by its scan, which needs no other
+//     node and ends (by its deadline at the latest);
+//   - a Query's slot (another pool) is held while it waits for Executes,
+//     which need only Execute slots, which free as scans end;
+//   - a repeat arrival, which waits for a run another arrival started,
+//     never queues.
+// Waits thus form a tree (Query -> Executes -> scans), across queries and
+// portals alike, and cannot deadlock. Had an Execute held its slot for its
+// fan-out, two queries flooding a cycle (A-B-D-E-A) from opposite sides
+// could fill B and D with fan-outs each waiting for a slot the other holds.
+// Reactor-thread only.
 
 #ifndef OVERLAY_NODES_QUERY_CALLS_H_
 #define OVERLAY_NODES_QUERY_CALLS_H_
@@ -54,6 +81,7 @@ class QueryCall final
   QueryCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
 
+  AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
 
@@ -82,6 +110,7 @@ class QueryCall final
   void Abandon(const grpc::Status& status);
 
   Step step_ = Step::kStarting;
+  v1::RequestClass request_class_;  // as admitted; sent on
   std::string client_;
   std::string query_id_;
   int32_t chunk_size_ = 0;
@@ -106,6 +135,7 @@ class ExecuteCall final
   ExecuteCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
 
+  AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
 

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/admission/admission_permit.h"
 #include "core/results/execution_registry.h"
 #include "core/store/filter.h"
 #include "nodes/chunk_cache.h"
@@ -42,6 +43,9 @@ struct ShareScanRequest {
   // Also encode the chunks of a result held in the store into the cache
   // before finishing (not for `fresh` queries).
   bool preencode = false;
+  // The Execute's admission slot: the scan holds it and returns it when it
+  // ends (on whichever thread that is), before it finishes the execution.
+  AdmissionPermit permit;
 };
 
 // May finish the execution before it returns.

@@ -11,6 +11,23 @@
 //   kRunning: the derived call's own sub-states; it ends with Reply()/Fail()
 //   kFinishing --Finish tag back (and the done tag, if asked)--> delete
 //
+// The admission step. Derived::AdmissionFor() names the pool (an
+// AdmissionController of the node) and the request; the default admits
+// nothing (GetMetrics, Shutdown, Health run at once). The controller answers
+// at once with a permit (run), a rejection (fail with its code, message and
+// `grpc-retry-pushback-ms` hint), or a ticket: the call then waits in
+// kAdmitting, holding no thread, until the controller's callback
+// (OnAdmissionDecided, on whichever thread decided) posts the call's
+// admission Notifier; back on its own queue it takes the permit or the
+// rejection. A queued call gives its place up when its caller goes away
+// (the done tag) or once the rest of its deadline is shorter than the
+// pool's expected service time (a Timer): Cancel() frees the place at once,
+// or, if the decision is already on its way, the call fails now and drops
+// the decision when the wake-up arrives. Only calls with kNotifyWhenDone
+// may queue (normal priority); follow-ups are admitted at once. The permit
+// is held until Reply()/Fail(), unless the derived call hands it on
+// (TakePermit(), e.g. to a scan) or returns it early (ReleasePermit()).
+//
 // `ok == false` while awaiting the request means the server is shutting
 // down: the call deletes itself without re-arming; its done tag, which gRPC
 // then may never deliver, is orphaned (core/reactor/done_tags.h).
@@ -21,10 +38,8 @@
 // and still finishes (Fail) once its children are back. A call is deleted
 // only when the Finish tag and the done tag both came back, in either
 // order, and every operation it began (BeginOperation) ended.
-// Reactor-thread only.
-//
-// The admission step (kAdmitting) admits every call for now; the node's
-// admission controller plugs in here.
+// Reactor-thread only, except OnAdmissionDecided (any thread; it only
+// posts the notifier).
 
 #ifndef OVERLAY_NODES_UNARY_CALL_H_
 #define OVERLAY_NODES_UNARY_CALL_H_
@@ -33,12 +48,20 @@
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
+#include <variant>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/admission/admission_controller.h"
+#include "core/common/grpc_status.h"
 #include "core/fanout/deadline.h"
 #include "core/reactor/completion_tag.h"
 #include "core/reactor/done_tags.h"
+#include "core/reactor/notifier.h"
+#include "core/reactor/timer.h"
 #include "glog/logging.h"
 #include "nodes/node_runtime.h"
 
@@ -51,9 +74,16 @@ inline size_t WireSize(const grpc::ByteBuffer& buffer) {
   return buffer.Length();
 }
 
+// How a call is admitted: by which of the node's pools (null: not admitted,
+// it runs at once) and as what request (UnaryCall fills in the deadline).
+struct AdmissionStep {
+  AdmissionController* pool = nullptr;
+  AdmissionRequest request;
+};
+
 template <typename Derived, typename Service, typename Request,
           typename Response, RpcKind kKind>
-class UnaryCall : public CompletionTag {
+class UnaryCall : public CompletionTag, private AdmissionWaiter {
  public:
   using RequestMethod = void (Service::*)(
       grpc::ServerContext*, Request*,
@@ -79,7 +109,7 @@ class UnaryCall : public CompletionTag {
         finish_pending_ = false;
         MaybeDelete();
         return;
-      case State::kAdmitting:
+      case State::kAdmitting:  // woken by its own notifier and timer
       case State::kHeld:
       case State::kRunning:
         // Nothing is queued with this tag in these states.
@@ -97,7 +127,9 @@ class UnaryCall : public CompletionTag {
         cq_(cq),
         responder_(&context_),
         done_target_(this, &UnaryCall::OnDone),
-        resume_target_(this, &UnaryCall::OnResumed) {}
+        resume_target_(this, &UnaryCall::OnResumed),
+        admission_wake_target_(this, &UnaryCall::OnAdmissionWake),
+        admission_timer_target_(this, &UnaryCall::OnAdmissionTimer) {}
   ~UnaryCall() {
     if (entered_gate_) services_.gate->Leave();
     delete done_tag_;  // came back (or was never handed out)
@@ -126,6 +158,23 @@ class UnaryCall : public CompletionTag {
   static constexpr bool kNotifyWhenDone = false;
   // Default: the derived call has nothing to stop.
   void OnCancelled() {}
+  // Default: not admitted; the call runs at once.
+  AdmissionStep AdmissionFor() { return {}; }
+
+  // The admission slot this call holds (none if it was not admitted or the
+  // slot went back already), for work that outlives this step of the call
+  // (a scan releases it when it ends).
+  AdmissionPermit TakePermit() { return std::move(permit_); }
+  // Returns the slot now: the rest of the call is not the pool's work.
+  void ReleasePermit() { permit_.Release(); }
+  // Sends `retry_after_ms` (> 0) as the answer's retry hint. REQUIRES:
+  // before Reply()/Fail().
+  void SetRetryHint(int64_t retry_after_ms) {
+    if (retry_after_ms > 0) {
+      context_.AddTrailingMetadata(kRetryPushbackKey,
+                                   std::to_string(retry_after_ms));
+    }
+  }
 
   // Operations of the derived call's own (a timer, a notification) that
   // must come back before the call may be deleted: Reply() or Fail() may
@@ -220,12 +269,121 @@ class UnaryCall : public CompletionTag {
           return;
       }
     }
-    state_ = State::kAdmitting;
-    Admitted();
+    Admit();
   }
 
-  // The admission step: every call is admitted for now.
+  // The admission step (see the header comment).
+  void Admit() {
+    state_ = State::kAdmitting;
+    AdmissionStep step = static_cast<Derived*>(this)->AdmissionFor();
+    if (step.pool == nullptr) {
+      Admitted();
+      return;
+    }
+    step.request.deadline_nanos = deadline_;
+    if (step.request.priority == AdmissionPriority::kNormal) {
+      DCHECK(Derived::kNotifyWhenDone)
+          << RpcName(kKind) << " may queue but is never told of a cancel";
+      // Made before TryAdmit: the decision may be posted from another
+      // thread before TryAdmit returns.
+      if (admission_wake_ == nullptr) {
+        admission_wake_ = std::make_unique<Notifier>(&admission_wake_target_);
+      }
+    }
+    AdmitResult result = step.pool->TryAdmit(step.request, this);
+    if (auto* permit = std::get_if<AdmissionPermit>(&result)) {
+      permit_ = std::move(*permit);
+      Admitted();
+      return;
+    }
+    if (auto* rejection = std::get_if<AdmissionRejection>(&result)) {
+      Reject(*rejection);
+      return;
+    }
+    // Queued: wait for the decision's wake-up, and give the place up once
+    // the rest of the deadline is shorter than a typical service time.
+    ticket_ = std::move(std::get<std::unique_ptr<AdmissionTicket>>(result));
+    queued_nanos_ = env_.clock->NowNanos();
+    ++pending_operations_;  // the wake-up
+    const int64_t give_up = std::max(
+        queued_nanos_,
+        deadline_ - step.pool->ExpectedServiceNanos(step.request.cost));
+    if (admission_timer_ == nullptr) {
+      admission_timer_ =
+          std::make_unique<Timer>(env_.timers, &admission_timer_target_);
+    }
+    ++pending_operations_;  // the timer
+    admission_timer_->Set(cq_, give_up);
+    services_.hooks->Changed();
+  }
+
+  // From the controller, on the thread that decided a queued request.
+  void OnAdmissionDecided() final { admission_wake_->Notify(cq_); }
+
+  // The decision's wake-up, on this call's queue (ok is always true: the
+  // notifier is never cancelled).
+  void OnAdmissionWake(bool ok) {
+    {
+      AdmissionDecision decision = ticket_->Take();
+      ticket_.reset();
+      admission_timer_->Cancel();  // its wake-up ends that operation
+      if (state_ == State::kAdmitting) {
+        if (auto* permit = std::get_if<AdmissionPermit>(&decision)) {
+          permit_ = std::move(*permit);
+          Admitted();
+        } else {
+          Reject(std::get<AdmissionRejection>(decision));
+        }
+      }
+      // Otherwise the call gave its place up while the decision was on its
+      // way (it failed already): a permit in `decision` goes back here.
+    }
+    EndOperation();
+  }
+
+  // A queued call's deadline (less the expected service time) came.
+  void OnAdmissionTimer(bool ok) {
+    if (ok && state_ == State::kAdmitting && ticket_ != nullptr) {
+      LeaveQueue(grpc::Status(
+          grpc::StatusCode::DEADLINE_EXCEEDED,
+          absl::StrCat("admission: waited ",
+                       (env_.clock->NowNanos() - queued_nanos_) / 1'000'000,
+                       " ms in the queue; the rest of the deadline is "
+                       "shorter than the expected service time")));
+    }
+    EndOperation();
+  }
+
+  // Gives a queued call's place up and fails it with `status`.
+  void LeaveQueue(const grpc::Status& status) {
+    if (ticket_->Cancel()) {  // still queued: no wake-up will come
+      ticket_.reset();
+      --pending_operations_;
+    }
+    admission_timer_->Cancel();  // harmless once fired
+    Fail(status);
+  }
+
+  void Reject(const AdmissionRejection& rejection) {
+    SetRetryHint(rejection.retry_after_ms);
+    Fail(ToGrpcStatus(rejection.ToStatus()));
+  }
+
+  // Admitted (or not subject to admission): the test hooks may park the
+  // call here, holding its slot; otherwise it runs.
   void Admitted() {
+    if (Derived::kNotifyWhenDone && resume_ != nullptr &&
+        services_.hooks->HoldAdmitted(kKind, resume_.get(), cq_)) {
+      state_ = State::kHeld;
+      parked_ = true;
+      admitted_ = true;
+      services_.hooks->Changed();
+      return;
+    }
+    Run();
+  }
+
+  void Run() {
     state_ = State::kRunning;
     static_cast<Derived*>(this)->OnRequest();
   }
@@ -238,6 +396,9 @@ class UnaryCall : public CompletionTag {
       services_.metrics->Add(services_.metrics->calls_cancelled);
       if (state_ == State::kRunning) {
         static_cast<Derived*>(this)->OnCancelled();
+      } else if (state_ == State::kAdmitting && ticket_ != nullptr) {
+        LeaveQueue(grpc::Status(grpc::StatusCode::CANCELLED,
+                                "cancelled while waiting for admission"));
       } else if (state_ == State::kHeld) {
         if (parked_ && !services_.hooks->Unpark(resume_.get())) {
           ++pending_operations_;  // the resume notification still comes
@@ -257,13 +418,17 @@ class UnaryCall : public CompletionTag {
       return;
     }
     parked_ = false;
-    state_ = State::kAdmitting;
-    Admitted();
+    if (admitted_) {
+      Run();
+    } else {
+      Admit();
+    }
   }
 
   void Finish() {
     state_ = State::kFinishing;
     finish_pending_ = true;
+    permit_.Release();  // the call's work is done
     services_.metrics->LatencyOf(kKind).Record(env_.clock->NowNanos() -
                                                start_nanos_);
   }
@@ -285,6 +450,15 @@ class UnaryCall : public CompletionTag {
   TagOf<UnaryCall> resume_target_;
   std::unique_ptr<Notifier> resume_;  // test hooks resume parked calls
   bool parked_ = false;
+  bool admitted_ = false;  // parked after admission (holding its slot)
+  AdmissionPermit permit_;
+  std::unique_ptr<AdmissionTicket> ticket_;  // while queued
+  TagOf<UnaryCall> admission_wake_target_;
+  TagOf<UnaryCall> admission_timer_target_;
+  // Made for calls that may queue; the timer only once one does.
+  std::unique_ptr<Notifier> admission_wake_;
+  std::unique_ptr<Timer> admission_timer_;
+  int64_t queued_nanos_ = 0;
   int64_t start_nanos_ = 0;
   int64_t deadline_ = kNoDeadline;
   int pending_operations_ = 0;

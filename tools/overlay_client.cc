@@ -574,6 +574,66 @@ void PrintSharedCaches(
   }
 }
 
+// "over_share=3 queue_full=1" (in the node's order), or "-".
+std::string ReasonCounts(
+    const google::protobuf::RepeatedPtrField<v1::RejectionCount>& counts) {
+  std::string out;
+  for (const v1::RejectionCount& count : counts) {
+    if (!out.empty()) out += ' ';
+    out += count.reason() + "=" + std::to_string(count.count());
+  }
+  return out.empty() ? "-" : out;
+}
+
+// After metrics --all's node table: each node's admission pools, then the
+// classes that were admitted or rejected anywhere.
+void PrintAdmission(
+    const std::vector<std::pair<const ProcessConfig*, v1::MetricsResponse>>&
+        nodes) {
+  bool any = false;
+  for (const auto& [p, m] : nodes) any |= m.admission_size() > 0;
+  if (!any) return;
+  std::printf("\nadmission (since start; admitted includes follow-ups):\n");
+  std::printf("%-4s %-8s %6s %6s %6s %10s %9s %12s  %s\n", "id", "pool",
+              "limit", "inflt", "queue", "admitted", "rejected",
+              "wait_p99_ms", "rejected_by_reason");
+  for (const auto& [p, m] : nodes) {
+    for (const v1::AdmissionPoolMetrics& pool : m.admission()) {
+      std::printf("%-4s %-8s %6d %6lld %6lld %10lld %9lld %12.3f  %s\n",
+                  p->id.c_str(), pool.pool().c_str(), pool.limit(),
+                  static_cast<long long>(pool.in_flight()),
+                  static_cast<long long>(pool.queued()),
+                  static_cast<long long>(pool.admitted()),
+                  static_cast<long long>(pool.rejected()),
+                  pool.queue_wait_p99_ms(),
+                  ReasonCounts(pool.rejected_by_reason()).c_str());
+    }
+  }
+  bool header = false;
+  for (const auto& [p, m] : nodes) {
+    for (const v1::AdmissionPoolMetrics& pool : m.admission()) {
+      for (const v1::AdmissionClassMetrics& c : pool.classes()) {
+        if (c.admitted() == 0 && c.rejected() == 0 && c.queued() == 0) {
+          continue;
+        }
+        if (!header) {
+          std::printf("\nadmission classes:\n");
+          std::printf("%-4s %-8s %-12s %-24s %10s %9s %6s %12s  %s\n", "id",
+                      "pool", "team", "client", "admitted", "rejected",
+                      "queue", "wait_p99_ms", "rejected_by_reason");
+          header = true;
+        }
+        std::printf("%-4s %-8s %-12s %-24s %10lld %9lld %6lld %12.3f  %s\n",
+                    p->id.c_str(), pool.pool().c_str(), c.team().c_str(),
+                    c.client().c_str(), static_cast<long long>(c.admitted()),
+                    static_cast<long long>(c.rejected()),
+                    static_cast<long long>(c.queued()), c.queue_wait_p99_ms(),
+                    ReasonCounts(c.rejected_by_reason()).c_str());
+      }
+    }
+  }
+}
+
 int RunMetrics(const ClientOptions& options, bool all) {
   if (!all) {
     absl::StatusOr<v1::MetricsResponse> m =
@@ -629,6 +689,7 @@ int RunMetrics(const ClientOptions& options, bool all) {
                 m->rss_bytes() / 1048576.0, m->cpu_s(), QueryP99(*m));
   }
   PrintSharedCaches(up);
+  PrintAdmission(up);
   return down == 0 ? kExitOk : kExitError;
 }
 

@@ -532,6 +532,47 @@ def record_row(r):
 # ---------------------------------------------------------------------------
 # Commands.
 
+def reason_counts(counts):
+    """"over_share=3 queue_full=1" (in the node's order), or "-"."""
+    text = " ".join("%s=%d" % (c.reason, c.count) for c in counts)
+    return text or "-"
+
+
+def print_admission(out, nodes):
+    """After metrics --all's node table: each node's admission pools, then
+    the classes admitted or rejected anywhere (as the C++ client)."""
+    if not any(len(m.admission) for _, m in nodes):
+        return
+    out.write("\nadmission (since start; admitted includes follow-ups):\n")
+    out.write("%-4s %-8s %6s %6s %6s %10s %9s %12s  %s\n" % (
+        "id", "pool", "limit", "inflt", "queue", "admitted", "rejected",
+        "wait_p99_ms", "rejected_by_reason"))
+    for node_id, m in nodes:
+        for pool in m.admission:
+            out.write("%-4s %-8s %6d %6d %6d %10d %9d %12.3f  %s\n" % (
+                node_id, pool.pool, pool.limit, pool.in_flight, pool.queued,
+                pool.admitted, pool.rejected, pool.queue_wait_p99_ms,
+                reason_counts(pool.rejected_by_reason)))
+    header = False
+    for node_id, m in nodes:
+        for pool in m.admission:
+            for c in pool.classes:
+                if not (c.admitted or c.rejected or c.queued):
+                    continue
+                if not header:
+                    out.write("\nadmission classes:\n")
+                    out.write("%-4s %-8s %-12s %-24s %10s %9s %6s %12s  %s\n"
+                              % ("id", "pool", "team", "client", "admitted",
+                                 "rejected", "queue", "wait_p99_ms",
+                                 "rejected_by_reason"))
+                    header = True
+                out.write("%-4s %-8s %-12s %-24s %10d %9d %6d %12.3f  %s\n"
+                          % (node_id, pool.pool, c.team, c.client,
+                             c.admitted, c.rejected, c.queued,
+                             c.queue_wait_p99_ms,
+                             reason_counts(c.rejected_by_reason)))
+
+
 class Client:
     def __init__(self, options, grpc, pb, pb_grpc):
         self.options = options
@@ -774,6 +815,7 @@ class Client:
             "id", "role", "team", "address", "state", "rows", "queries",
             "executed", "inflt", "rss_mb", "cpu_s", "q_p99_ms"))
         down = 0
+        up = []
         for p in config["processes"]:
             address = process_address(p)
             try:
@@ -791,6 +833,8 @@ class Client:
                           m.rows_loaded, m.queries_received,
                           m.queries_executed, m.in_flight,
                           m.rss_bytes / 1048576.0, m.cpu_s, p99))
+            up.append((p["id"], m))
+        print_admission(out, up)
         return EXIT_OK if down == 0 else EXIT_ERROR
 
     def run_health(self):

@@ -67,6 +67,8 @@ struct AdmissionKnob {
 };
 constexpr AdmissionKnob kAdmissionKnobs[] = {
     {"max_concurrency", &AdmissionOptions::max_concurrency, 1, 100000},
+    {"max_concurrent_scans", &AdmissionOptions::max_concurrent_scans, 1,
+     100000},
     {"max_queue_total", &AdmissionOptions::max_queue_total, 1, 1000000},
     {"max_queue_per_client", &AdmissionOptions::max_queue_per_client, 1,
      1000000},
@@ -479,9 +481,9 @@ class JsonReader {
     if (!value.IsObject()) return Error(kContext, "must be an object");
     RETURN_IF_ERROR(
         CheckKeys(value, kContext,
-                  {"max_concurrency", "max_queue_total", "max_queue_per_client",
-                   "strategy", "default_team", "codel_target_ms",
-                   "codel_interval_ms", "teams"}));
+                  {"max_concurrency", "max_concurrent_scans", "max_queue_total",
+                   "max_queue_per_client", "strategy", "default_team",
+                   "codel_target_ms", "codel_interval_ms", "teams"}));
     for (const AdmissionKnob& knob : kAdmissionKnobs) {
       const std::string key(knob.name);
       RETURN_IF_ERROR(GetInt(value, key.c_str(), kContext, /*required=*/false,
@@ -782,6 +784,21 @@ const TeamConfig* AdmissionOptions::FindTeam(std::string_view name) const {
     if (team.name == name) return &team;
   }
   return nullptr;
+}
+
+AdmissionOptions AdmissionOptions::ScanPool() const {
+  AdmissionOptions pool = *this;
+  pool.max_concurrency = max_concurrent_scans;
+  const int64_t from = max_concurrency;
+  const int64_t to = max_concurrent_scans;
+  for (TeamConfig& team : pool.teams) {
+    if (team.max_slots > 0) {
+      team.max_slots = static_cast<int>(std::clamp<int64_t>(
+          (int64_t{team.max_slots} * to + from - 1) / from, 1, to));
+    }
+    team.min_slots = static_cast<int>(int64_t{team.min_slots} * to / from);
+  }
+  return pool;
 }
 
 bool operator==(const AdmissionOptions& a, const AdmissionOptions& b) {

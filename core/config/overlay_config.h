@@ -115,9 +115,12 @@ inline bool operator!=(const TeamConfig& a, const TeamConfig& b) {
   return !(a == b);
 }
 
-// The admission controller of every node (core/admission).
+// The admission controllers of every node (core/admission): one for the
+// client Queries a node is portal for, one for the Executes it runs on its
+// own share (see configs/README.md).
 struct AdmissionOptions {
-  int max_concurrency = 32;       // requests running at once (slots)
+  int max_concurrency = 32;  // Query slots: client queries in flight here
+  int max_concurrent_scans = 8;   // Execute slots: local runs at once
   int max_queue_total = 256;      // requests waiting, all clients together
   int max_queue_per_client = 64;  // requests waiting, one client
   AdmissionStrategy strategy = AdmissionStrategy::kWeighted;
@@ -129,6 +132,10 @@ struct AdmissionOptions {
   std::vector<TeamConfig> teams;
   // The declared team called `name`, or nullptr.
   const TeamConfig* FindTeam(std::string_view name) const;
+  // The options of the Execute pool: max_concurrent_scans slots, with the
+  // teams' caps scaled to it (rounded up, at least 1) and their floors too
+  // (rounded down, so they still add up to at most the slots).
+  AdmissionOptions ScanPool() const;
 };
 bool operator==(const AdmissionOptions& a, const AdmissionOptions& b);
 inline bool operator!=(const AdmissionOptions& a, const AdmissionOptions& b) {

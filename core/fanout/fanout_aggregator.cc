@@ -55,11 +55,13 @@ void FanoutAggregator::ReportAnswer(const std::string& neighbor,
 }
 
 void FanoutAggregator::ReportFailure(const std::string& node_id,
-                                     const grpc::Status& status) {
+                                     const grpc::Status& status,
+                                     int64_t retry_after_ms) {
   v1::NodeFailure& failure = failures_.emplace_back();
   failure.set_node_id(node_id);
   failure.set_code(status.error_code());
   failure.set_message(status.error_message());
+  if (retry_after_ms > 0) failure.set_retry_after_ms(retry_after_ms);
   PartReported();
 }
 

@@ -23,6 +23,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,10 @@ class FanoutAggregator final {
   // A neighbour answered: its shares are merged, its failures recorded.
   void ReportAnswer(const std::string& neighbor, v1::ExecuteResponse* answer);
   // A part failed: the neighbour's call, or (node id = self) the local scan.
-  void ReportFailure(const std::string& node_id, const grpc::Status& status);
+  // `retry_after_ms`: the node's retry hint when its admission refused the
+  // call (0: none).
+  void ReportFailure(const std::string& node_id, const grpc::Status& status,
+                     int64_t retry_after_ms = 0);
 
   bool done() const { return done_ == nullptr && started_all_; }
   int outstanding() const { return outstanding_; }

@@ -5,11 +5,11 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/reactor/completion_tag.h"
 
 namespace overlay {
-
 const char* PeerMethodPath(PeerMethod method) {
   switch (method) {
     case PeerMethod::kExecute:
@@ -28,7 +28,7 @@ const char* PeerMethodPath(PeerMethod method) {
 class PeerClient::OutboundCall final : public CompletionTag {
  public:
   OutboundCall(PeerClient* owner, int neighbor, CancellationScope* scope,
-               Done done)
+               AnyDone done)
       : owner_(owner),
         neighbor_(neighbor),
         scope_(scope),
@@ -90,8 +90,31 @@ class PeerClient::OutboundCall final : public CompletionTag {
 
   void Complete() {
     if (record_stats_) owner_->table_->RecordCall(neighbor_, status_);
-    Done done = std::move(done_);
-    done(status_, status_.ok() ? &reply_ : nullptr);
+    grpc::ByteBuffer* reply = status_.ok() ? &reply_ : nullptr;
+    AnyDone done = std::move(done_);
+    if (auto* plain = std::get_if<Done>(&done)) {
+      (*plain)(status_, reply);
+      return;
+    }
+    CallInfo info;
+    if (!status_.ok() && reader_ != nullptr) info = InfoOf(context);
+    std::get<DoneWithInfo>(done)(status_, reply, info);
+  }
+
+  // The trailing metadata of a finished call.
+  static CallInfo InfoOf(const grpc::ClientContext& context) {
+    CallInfo info;
+    const auto& trailers = context.GetServerTrailingMetadata();
+    auto it = trailers.find(kRetryPushbackKey);
+    int64_t ms = 0;
+    if (it != trailers.end() &&
+        absl::SimpleAtoi(absl::string_view(it->second.data(),
+                                           it->second.size()),
+                         &ms) &&
+        ms > 0) {
+      info.retry_after_ms = ms;
+    }
+    return info;
   }
 
   void Release() {
@@ -101,7 +124,7 @@ class PeerClient::OutboundCall final : public CompletionTag {
   PeerClient* const owner_;
   const int neighbor_;
   CancellationScope* const scope_;
-  Done done_;
+  AnyDone done_;
   TagOf<OutboundCall> timer_tag_;
   Timer timer_;
   std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader_;
@@ -135,9 +158,30 @@ void PeerClient::CallBytes(const std::string& neighbor, PeerMethod method,
                            const grpc::ByteBuffer& request,
                            grpc::CompletionQueue* cq, int64_t parent_deadline,
                            CancellationScope* scope, Done done) {
+  Start(neighbor, method, request, cq, parent_deadline, scope,
+        AnyDone(std::in_place_index<0>, std::move(done)));
+}
+
+void PeerClient::CallBytes(const std::string& neighbor, PeerMethod method,
+                           const grpc::ByteBuffer& request,
+                           grpc::CompletionQueue* cq, int64_t parent_deadline,
+                           CancellationScope* scope, DoneWithInfo done) {
+  Start(neighbor, method, request, cq, parent_deadline, scope,
+        AnyDone(std::in_place_index<1>, std::move(done)));
+}
+
+void PeerClient::Start(const std::string& neighbor, PeerMethod method,
+                       const grpc::ByteBuffer& request,
+                       grpc::CompletionQueue* cq, int64_t parent_deadline,
+                       CancellationScope* scope, AnyDone done) {
   const int index = table_->IndexOf(neighbor);
   if (index < 0) {
-    done(CannotCall(neighbor, "not a neighbour"), nullptr);
+    const grpc::Status status = CannotCall(neighbor, "not a neighbour");
+    if (auto* plain = std::get_if<Done>(&done)) {
+      (*plain)(status, nullptr);
+    } else {
+      std::get<DoneWithInfo>(done)(status, nullptr, CallInfo());
+    }
     return;
   }
   auto* call = new OutboundCall(this, index, scope, std::move(done));

@@ -32,6 +32,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -47,6 +48,10 @@
 namespace overlay {
 
 enum class PeerMethod { kExecute, kFetch, kReleaseResult };
+
+// The trailing metadata of a server's retry hint in milliseconds (gRFC A6):
+// nodes send it with admission rejections, PeerClient reads it back.
+inline constexpr char kRetryPushbackKey[] = "grpc-retry-pushback-ms";
 // "/overlay.v1.PeerService/Execute", ...
 const char* PeerMethodPath(PeerMethod method);
 
@@ -63,6 +68,14 @@ class PeerClient final {
   // `reply` is valid during the callback only; null when status is not OK.
   using Done = absl::AnyInvocable<void(const grpc::Status& status,
                                        grpc::ByteBuffer* reply)>;
+  // What the neighbour said besides its status: a failed call's retry hint
+  // (grpc-retry-pushback-ms, sent with admission rejections); 0: none.
+  struct CallInfo {
+    int64_t retry_after_ms = 0;
+  };
+  using DoneWithInfo = absl::AnyInvocable<void(
+      const grpc::Status& status, grpc::ByteBuffer* reply,
+      const CallInfo& info)>;
 
   PeerClient(std::unique_ptr<NeighborTable> neighbors, TimerService* timers,
              PeerClientOptions options);
@@ -95,10 +108,27 @@ class PeerClient final {
     CallBytes(neighbor, method, bytes, cq, parent_deadline, scope,
               std::move(done));
   }
+  // As above, for a caller that wants the CallInfo too.
+  template <typename Request>
+  void Call(const std::string& neighbor, PeerMethod method,
+            const Request& request, grpc::CompletionQueue* cq,
+            int64_t parent_deadline, CancellationScope* scope,
+            DoneWithInfo done) {
+    grpc::ByteBuffer bytes;
+    bool own_buffer = false;
+    (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, Request>(
+        request, &bytes, &own_buffer);
+    CallBytes(neighbor, method, bytes, cq, parent_deadline, scope,
+              std::move(done));
+  }
   void CallBytes(const std::string& neighbor, PeerMethod method,
                  const grpc::ByteBuffer& request, grpc::CompletionQueue* cq,
                  int64_t parent_deadline, CancellationScope* scope,
                  Done done);
+  void CallBytes(const std::string& neighbor, PeerMethod method,
+                 const grpc::ByteBuffer& request, grpc::CompletionQueue* cq,
+                 int64_t parent_deadline, CancellationScope* scope,
+                 DoneWithInfo done);
 
   // Refuses new calls ("node is shutting down") and cancels those in
   // flight. Idempotent.
@@ -115,6 +145,10 @@ class PeerClient final {
 
  private:
   class OutboundCall;
+  using AnyDone = std::variant<Done, DoneWithInfo>;
+  void Start(const std::string& neighbor, PeerMethod method,
+             const grpc::ByteBuffer& request, grpc::CompletionQueue* cq,
+             int64_t parent_deadline, CancellationScope* scope, AnyDone done);
   void Ended(OutboundCall* call);
   bool Drained() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return calls_.empty() && ending_ == 0;

@@ -78,6 +78,16 @@ ExecutionRegistry::Arrive(const std::string& query_id, int64_t keep_until) {
   return {Arrival::kAgain, entry.execution};
 }
 
+bool ExecutionRegistry::Knows(const std::string& query_id) const {
+  const int64_t now = clock_->NowNanos();
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(query_id);
+  // As Arrive(): an entry past its keep-until and not released is a new
+  // query.
+  return it != entries_.end() &&
+         (it->second.released || it->second.keep_until >= now);
+}
+
 std::pair<std::shared_ptr<LocalExecution>, bool> ExecutionRegistry::Release(
     const std::string& query_id, int64_t keep_until) {
   absl::MutexLock lock(&mu_);

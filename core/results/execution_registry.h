@@ -108,6 +108,10 @@ class ExecutionRegistry final {
   // The execution is null for kReleased.
   std::pair<Arrival, std::shared_ptr<LocalExecution>> Arrive(
       const std::string& query_id, int64_t keep_until);
+  // True if an arrival of `query_id` now would not be its first: the query
+  // runs (or ran) here, or was released. Such an arrival only waits for
+  // the local run (or is refused); admission never queues it.
+  bool Knows(const std::string& query_id) const;
   // Marks `query_id` released until `keep_until` (a later arrival is
   // refused) and cancels its run. Returns the run, if there was one, and
   // whether this was the first release seen here.

@@ -113,6 +113,7 @@ v1::MissingShare OverlayMap::ExplainMissing(
     return missing;
   }
   missing.set_reason(ReasonFor(best->code()));
+  missing.set_retry_after_ms(best->retry_after_ms());
   const std::string code = absl::StatusCodeToString(
       static_cast<absl::StatusCode>(best->code()));
   if (best->node_id() == share.node_id) {

@@ -43,7 +43,8 @@ class OverlayMap final {
   // Why `share` did not answer, from the failures a fan-out collected: the
   // owner's own failure if there is one, else the failed node closest to
   // the owner (it stood on the route). A share nothing explains was not
-  // reached (ERROR).
+  // reached (ERROR). The failure's retry hint (an admission rejection's)
+  // is kept.
   v1::MissingShare ExplainMissing(
       const ShareInfo& share, const std::vector<v1::NodeFailure>& failures,
       const std::string& portal) const;

@@ -296,6 +296,24 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
                       p99_ms=7.125, max_ms=9.0)
         m.neighbors.add(node_id="B", address="127.0.0.1:60052",
                         connected=True, calls=3)
+        query = m.admission.add(
+            pool="Query", strategy="weighted", limit=8, in_flight=2, queued=1,
+            admitted=40, rejected=3, queue_wait_p99_ms=0.25)
+        query.rejected_by_reason.add(reason="client_queue_full", count=2)
+        query.rejected_by_reason.add(reason="overloaded", count=1)
+        query.queue_wait.bounds_us.extend([0, 100])
+        query.queue_wait.counts.extend([30, 9, 1])
+        row = query.classes.add(team="default", client="heavy", admitted=30,
+                                rejected=3, queued=1, queue_wait_p99_ms=0.25)
+        row.rejected_by_reason.add(reason="client_queue_full", count=2)
+        row.rejected_by_reason.add(reason="overloaded", count=1)
+        query.classes.add(team="default", client="idle")
+        m.admission.add(pool="Execute", strategy="weighted", limit=4)
+        m.queue_depth = 1
+        m.admitted = 40
+        m.rejected = 3
+        m.admission_limit = 8
+        m.scan_admission_limit = 4
         return m
 
     def Shutdown(self, request, context):
@@ -886,6 +904,24 @@ class OverlayClientTest(unittest.TestCase):
                           "5", "6", "1", "50.0", "1.25", "7.125"])
         self.assertEqual(lines[2].split(),
                          ["B", "worker", "pink", "127.0.0.1:1", "down"])
+        self.assertEqual(lines[4], "admission (since start; admitted "
+                         "includes follow-ups):")
+        self.assertEqual(lines[6].split(),
+                         ["A", "Query", "8", "2", "1", "40", "3", "0.250",
+                          "client_queue_full=2", "overloaded=1"])
+        self.assertEqual(lines[7].split(),
+                         ["A", "Execute", "4", "0", "0", "0", "0", "0.000",
+                          "-"])
+        self.assertEqual(lines[9], "admission classes:")
+        self.assertEqual(lines[11].split(),
+                         ["A", "Query", "default", "heavy", "30", "3", "1",
+                          "0.250", "client_queue_full=2", "overloaded=1"])
+        self.assertEqual(len(lines), 12)  # the idle class is left out
+        if os.access(CPP_CLIENT, os.X_OK):
+            cpp = self.run_client("--config", path, "metrics", "--all",
+                                  target=False, client=CPP_CLIENT)
+            self.assertEqual(cpp.returncode, result.returncode)
+            self.assertEqual(cpp.stdout, result.stdout)
 
     def test_health(self):
         self.assertEqual(self.ok("health"), "%s SERVING\n" % self.target)

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
@@ -50,9 +51,18 @@ class InProcessOverlay::Hooks final : public NodeHooks {
     }
     return Action::kProceed;
   }
+  bool HoldAdmitted(RpcKind kind, Notifier* resume,
+                    grpc::CompletionQueue* cq) override {
+    absl::MutexLock lock(&mu_);
+    if (!stall_admitted_.contains(kind)) return false;
+    parked_[resume] = cq;
+    parked_admitted_.insert(resume);
+    return true;
+  }
   bool Unpark(Notifier* resume) override {
     absl::MutexLock lock(&mu_);
     parked_kinds_.erase(resume);
+    parked_admitted_.erase(resume);
     return parked_.erase(resume) > 0;
   }
   bool HoldReply(RpcKind kind) override {
@@ -72,10 +82,30 @@ class InProcessOverlay::Hooks final : public NodeHooks {
     {
       absl::MutexLock lock(&mu_);
       stall_ = false;
+      stall_admitted_.clear();
+      parked_admitted_.clear();
       parked.swap(parked_);
       parked_kinds_.clear();
     }
     for (auto& [resume, cq] : parked) resume->Notify(cq);
+  }
+  void StallAdmitted(RpcKind kind) {
+    absl::MutexLock lock(&mu_);
+    stall_admitted_.insert(kind);
+  }
+  int ResumeAdmitted() {
+    std::vector<std::pair<Notifier*, grpc::CompletionQueue*>> resumed;
+    {
+      absl::MutexLock lock(&mu_);
+      for (Notifier* resume : parked_admitted_) {
+        auto it = parked_.find(resume);
+        resumed.emplace_back(resume, it->second);
+        parked_.erase(it);
+      }
+      parked_admitted_.clear();
+    }
+    for (auto& [resume, cq] : resumed) resume->Notify(cq);
+    return static_cast<int>(resumed.size());
   }
   void HoldReplies() {
     absl::MutexLock lock(&mu_);
@@ -109,6 +139,9 @@ class InProcessOverlay::Hooks final : public NodeHooks {
   absl::flat_hash_map<Notifier*, grpc::CompletionQueue*> parked_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Notifier*, RpcKind> parked_kinds_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<RpcKind> stall_admitted_ ABSL_GUARDED_BY(mu_);
+  // The parked_ entries parked after admission.
+  absl::flat_hash_set<Notifier*> parked_admitted_ ABSL_GUARDED_BY(mu_);
   int held_replies_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -130,6 +163,13 @@ AsyncQuery::~AsyncQuery() {
 grpc::Status AsyncQuery::Wait() {
   if (thread_.joinable()) thread_.join();
   return status_;
+}
+
+std::string AsyncQuery::Trailer(const std::string& key) const {
+  const auto& trailers = context_.GetServerTrailingMetadata();
+  auto it = trailers.find(key);
+  return it == trailers.end() ? "" : std::string(it->second.data(),
+                                                 it->second.size());
 }
 
 InProcessOverlay::InProcessOverlay()
@@ -219,6 +259,12 @@ void InProcessOverlay::Stop() {
 void InProcessOverlay::Stall(const std::string& id) {
   members_.at(id).hooks->Stall();
 }
+void InProcessOverlay::StallAdmitted(const std::string& id, RpcKind kind) {
+  members_.at(id).hooks->StallAdmitted(kind);
+}
+int InProcessOverlay::ResumeAdmitted(const std::string& id) {
+  return members_.at(id).hooks->ResumeAdmitted();
+}
 void InProcessOverlay::Resume(const std::string& id) {
   members_.at(id).hooks->Resume();
 }
@@ -231,6 +277,12 @@ void InProcessOverlay::FailCalls(const std::string& id, grpc::Status status) {
 void InProcessOverlay::Kill(const std::string& id) {
   Member& member = members_.at(id);
   member.hooks->Resume();
+  member.server->Shutdown();
+  member.alive = false;
+  signal_->Bump();
+}
+void InProcessOverlay::KillBusy(const std::string& id) {
+  Member& member = members_.at(id);
   member.server->Shutdown();
   member.alive = false;
   signal_->Bump();
@@ -322,6 +374,12 @@ std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   return v1::QueryService::NewStub(grpc::CreateCustomChannel(
       addresses_.at(id), grpc::InsecureChannelCredentials(), args));
+}
+
+std::unique_ptr<v1::PeerService::Stub> InProcessOverlay::PeerStub(
+    const std::string& id) const {
+  return v1::PeerService::NewStub(grpc::CreateChannel(
+      addresses_.at(id), grpc::InsecureChannelCredentials()));
 }
 
 std::unique_ptr<AsyncQuery> InProcessOverlay::StartQuery(

@@ -6,7 +6,9 @@
 // advances the clock, so node behaviour is tested deterministically and
 // nothing sleeps. Hooks stall a node (its calls park until their caller
 // gives up, or until resumed), make it stall after doing its work (answers
-// dropped), fail its calls, or kill it (shut down: its port closes).
+// dropped), fail its calls, or kill it (shut down: its port closes); they
+// also park a node's admitted calls of one RPC, each holding its admission
+// slot (a node busy with its work), to fill its pools deterministically.
 // WaitFor() waits for a condition, re-checked whenever a node's calls
 // change, bounded by real time only as a failure guard. Stop() and the
 // destructor shut every node down, so a failing test leaves nothing behind.
@@ -58,6 +60,9 @@ class AsyncQuery final {
   // Joins the call; its status (the response is in response()).
   grpc::Status Wait();
   const v1::QueryResponse& response() const { return response_; }
+  // After Wait(): the answer's trailing metadata `key`, "" if absent (e.g.
+  // "grpc-retry-pushback-ms").
+  std::string Trailer(const std::string& key) const;
 
  private:
   grpc::ClientContext context_;
@@ -88,6 +93,11 @@ class InProcessOverlay final {
 
   // Every call of `id` that can be cancelled parks on arrival.
   void Stall(const std::string& id);
+  // Every `kind` call of `id` parks once admitted, holding its slot.
+  void StallAdmitted(const std::string& id, RpcKind kind);
+  // Resumes the calls parked after admission at `id` and keeps parking
+  // new ones; how many were resumed.
+  int ResumeAdmitted(const std::string& id);
   // Resumes `id`'s parked calls and stops parking new ones.
   void Resume(const std::string& id);
   // `id` does its work but drops its answers to Execute (and parks).
@@ -102,6 +112,9 @@ class InProcessOverlay final {
                                      const std::string& data_root);
   // The shared cache segment of `host_group` (whether or not it exists).
   std::string SegmentPath(const std::string& host_group) const;
+  // As Kill, but the calls parked at `id` stay parked: the shutdown cancels
+  // them (after its grace), as it would a busy node's.
+  void KillBusy(const std::string& id);
   int held(const std::string& id) const;
   // Of those: calls of `kind` parked at `id`.
   int held(const std::string& id, RpcKind kind) const;
@@ -125,6 +138,8 @@ class InProcessOverlay final {
   std::unique_ptr<v1::QueryService::Stub> PortalStub() const {
     return Stub(config_.portal);
   }
+  // The node-to-node service of `id`, as its neighbours call it.
+  std::unique_ptr<v1::PeerService::Stub> PeerStub(const std::string& id) const;
   // Starts `request` on the portal on a thread. The deadline is real time
   // (make it long: the nodes see it on the fake clock, which only moves
   // when the test advances it).

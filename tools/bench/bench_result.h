@@ -54,7 +54,9 @@ struct NodeReport {
   int64_t queries_received = 0;  // after - before
   double cpu_s_used = 0;         // after - before
   int64_t max_in_flight = 0;     // over the during/after samples
-  int64_t max_queue_depth = 0;
+  int64_t max_queue_depth = 0;    // admission queue
+  int64_t admitted = 0;           // admission, after - before
+  int64_t rejected = 0;
   std::vector<NodeSample> samples;
 };
 

@@ -47,6 +47,8 @@ NodeReport SummarizeNode(NodeSeries series) {
     report.queries_received =
         after->queries_received - before->queries_received;
     report.cpu_s_used = after->cpu_s - before->cpu_s;
+    report.admitted = after->admitted - before->admitted;
+    report.rejected = after->rejected - before->rejected;
   }
   report.samples = std::move(series.samples);
   return report;

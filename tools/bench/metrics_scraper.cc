@@ -56,6 +56,8 @@ NodeSample MetricsScraper::ScrapeOne(Node& node, absl::string_view phase,
   sample.queries_received = response.queries_received();
   sample.in_flight = response.in_flight();
   sample.queue_depth = response.queue_depth();
+  sample.admitted = response.admitted();
+  sample.rejected = response.rejected();
   sample.cpu_s = response.cpu_s();
   sample.rss_bytes = response.rss_bytes();
   sample.chunks_served = response.chunks_served();

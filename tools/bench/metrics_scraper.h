@@ -2,7 +2,8 @@
 //
 // MetricsScraper: reads GetMetrics of every node of an overlay before a run,
 // once a period during it (on a thread it owns) and after it, and keeps the
-// samples (queries_received, in_flight, queue_depth, cpu_s, ...). Owns one
+// samples (queries_received, in_flight, queue_depth, admitted, rejected,
+// cpu_s, ...). Owns one
 // channel per node and the periodic thread. Scrapes are sequential with a
 // short deadline each; an unreachable node yields a sample with ok=false.
 // Thread-compatible from the control thread; the periodic thread only
@@ -37,7 +38,9 @@ struct NodeSample {
   std::string error;  // when !ok: "UNAVAILABLE: ..."
   int64_t queries_received = 0;
   int64_t in_flight = 0;
-  int64_t queue_depth = 0;
+  int64_t queue_depth = 0;  // requests waiting for admission
+  int64_t admitted = 0;     // admission, both pools, since start
+  int64_t rejected = 0;
   double cpu_s = 0;
   int64_t rss_bytes = 0;
   int64_t chunks_served = 0;

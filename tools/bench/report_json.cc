@@ -140,6 +140,8 @@ std::string Sample(const NodeSample& s) {
       .Add("queries_received", Int(s.queries_received))
       .Add("in_flight", Int(s.in_flight))
       .Add("queue_depth", Int(s.queue_depth))
+      .Add("admitted", Int(s.admitted))
+      .Add("rejected", Int(s.rejected))
       .Add("cpu_s", Num(s.cpu_s))
       .Add("rss_bytes", Int(s.rss_bytes))
       .Add("chunks_served", Int(s.chunks_served))
@@ -159,6 +161,8 @@ std::string Node(const NodeReport& node) {
       .Add("cpu_s_used", Num(node.cpu_s_used))
       .Add("max_in_flight", Int(node.max_in_flight))
       .Add("max_queue_depth", Int(node.max_queue_depth))
+      .Add("admitted", Int(node.admitted))
+      .Add("rejected", Int(node.rejected))
       .Add("samples", BlockArray(samples, 8))
       .Block(6);
 }

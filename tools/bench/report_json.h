@@ -84,13 +84,18 @@
 //                             cores_busy: cpu_s / wall_s; 0s without nodes
 //   "nodes": [{"id": "A", "address": "127.0.0.1:60051", "reachable": true,
 //       "queries_received": .., "cpu_s_used": .., "max_in_flight": ..,
-//       "max_queue_depth": .., "samples": [{"t_s": -0.01, "phase":
+//       "max_queue_depth": .., "admitted": .., "rejected": ..,
+//       "samples": [{"t_s": -0.01, "phase":
 //       "before" | "during" | "after", "ok": true, "error": "",
 //       "queries_received": .., "in_flight": .., "queue_depth": ..,
+//       "admitted": .., "rejected": ..,
 //       "cpu_s": .., "rss_bytes": .., "chunks_served": .., "errors": ..}]}]
 //                             one per node of --config, GetMetrics scraped
 //                             before, every second during, and after; t_s
-//                             relative to the run's start
+//                             relative to the run's start; queue_depth:
+//                             requests waiting for admission; admitted /
+//                             rejected: admission (both pools), cumulative
+//                             in samples, after - before in the node
 //   "clients": [{"name": "heavy", "client_id": "heavy", "mode": "open",
 //       "workload": [..], "planned", "concurrency", "rate", "duration_s",
 //       "deadline_ms", "channels", "parallel", "requests", "ok", "errors",

@@ -179,19 +179,19 @@ std::string RenderTextReport(const BenchResult& r) {
   }
   if (!r.nodes.empty()) {
     out += "nodes (GetMetrics before/after the run):\n";
-    absl::StrAppendFormat(&out, "  %-6s %-22s %10s %9s %12s %11s\n", "id",
-                          "address", "queries", "cpu_s", "max_inflight",
-                          "max_queue");
+    absl::StrAppendFormat(&out, "  %-6s %-22s %10s %9s %12s %11s %10s\n",
+                          "id", "address", "queries", "cpu_s", "max_inflight",
+                          "max_queue", "rejected");
     for (const NodeReport& node : r.nodes) {
       if (!node.reachable) {
         absl::StrAppendFormat(&out, "  %-6s %-22s unreachable\n", node.id,
                               node.address);
         continue;
       }
-      absl::StrAppendFormat(&out, "  %-6s %-22s %10d %9.3f %12d %11d\n",
+      absl::StrAppendFormat(&out, "  %-6s %-22s %10d %9.3f %12d %11d %10d\n",
                             node.id, node.address, node.queries_received,
                             node.cpu_s_used, node.max_in_flight,
-                            node.max_queue_depth);
+                            node.max_queue_depth, node.rejected);
     }
     if (r.server_cpu_s > 0) {
       absl::StrAppendFormat(

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -77,6 +79,80 @@ constexpr Column kColumns[] = {
 };
 constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
 
+// The admission rows: per node, its Query pool / Execute pool.
+constexpr Column kAdmissionColumns[] = {
+    {"ADMISSION", Align::kLeft}, {"SLOTS q/e", Align::kRight},
+    {"BUSY q/e", Align::kRight}, {"QUEUED q/e", Align::kRight},
+    {"ADM/s", Align::kRight},    {"REJ/s", Align::kRight},
+    {"WAITp99ms", Align::kRight}, {"REJECTED", Align::kLeft},
+};
+constexpr size_t kNumAdmissionColumns =
+    sizeof(kAdmissionColumns) / sizeof(kAdmissionColumns[0]);
+
+// "q/e" of the Query and Execute pools' `field`, "-" without them.
+template <typename Field>
+std::string PerPool(const v1::MetricsResponse& m, Field field) {
+  const v1::AdmissionPoolMetrics* query = nullptr;
+  const v1::AdmissionPoolMetrics* execute = nullptr;
+  for (const v1::AdmissionPoolMetrics& pool : m.admission()) {
+    if (pool.pool() == "Query") query = &pool;
+    if (pool.pool() == "Execute") execute = &pool;
+  }
+  auto one = [&](const v1::AdmissionPoolMetrics* pool) {
+    return pool == nullptr ? std::string("-") : absl::StrCat(field(*pool));
+  };
+  return absl::StrCat(one(query), "/", one(execute));
+}
+
+// "over_share 30, overloaded 2" over both pools, most first; "-" if none.
+std::string Rejections(const v1::MetricsResponse& m) {
+  std::map<std::string, int64_t> by_reason;
+  for (const v1::AdmissionPoolMetrics& pool : m.admission()) {
+    for (const v1::RejectionCount& count : pool.rejected_by_reason()) {
+      by_reason[count.reason()] += count.count();
+    }
+  }
+  std::vector<std::pair<std::string, int64_t>> sorted(by_reason.begin(),
+                                                      by_reason.end());
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.second > b.second;
+                   });
+  std::vector<std::string> parts;
+  for (const auto& [reason, count] : sorted) {
+    parts.push_back(absl::StrCat(reason, " ", Grouped(count)));
+  }
+  return parts.empty() ? "-" : absl::StrJoin(parts, ", ");
+}
+
+// Pads `table`'s cells to their column's width.
+void AppendTable(const std::vector<std::vector<std::string>>& table,
+                 const Column* columns, size_t num_columns,
+                 const std::vector<std::string>& reasons,
+                 std::vector<std::string>* lines) {
+  std::vector<size_t> widths(num_columns, 0);
+  for (const auto& row : table) {
+    for (size_t i = 0; i < num_columns; ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  for (size_t r = 0; r < table.size(); ++r) {
+    std::string line;
+    for (size_t i = 0; i < num_columns; ++i) {
+      const std::string& cell = table[r][i];
+      const std::string pad(widths[i] - cell.size(), ' ');
+      if (i > 0) line += "  ";
+      line += columns[i].align == Align::kLeft ? cell + pad : pad + cell;
+    }
+    if (r < reasons.size() && !reasons[r].empty()) {
+      absl::StrAppend(&line, "  ", reasons[r]);
+    }
+    // Left-aligned last cells leave trailing blanks; drop them.
+    line.erase(line.find_last_not_of(' ') + 1);
+    lines->push_back(std::move(line));
+  }
+}
+
 }  // namespace
 
 NodeRates ComputeRates(const NodeSample* before, const NodeSample& now) {
@@ -86,7 +162,8 @@ NodeRates ComputeRates(const NodeSample* before, const NodeSample& now) {
   const v1::MetricsResponse& b = *now.metrics;
   // A restarted node's counters start again: no rate across a restart.
   if (a.pid() != b.pid() || b.queries_received() < a.queries_received() ||
-      b.cpu_s() < a.cpu_s()) {
+      b.cpu_s() < a.cpu_s() || b.admitted() < a.admitted() ||
+      b.rejected() < a.rejected()) {
     return rates;
   }
   double elapsed = 0;
@@ -100,6 +177,10 @@ NodeRates ComputeRates(const NodeSample* before, const NodeSample& now) {
   rates.qps = static_cast<double>(b.queries_received() - a.queries_received()) /
               elapsed;
   rates.cpu_percent = 100.0 * (b.cpu_s() - a.cpu_s()) / elapsed;
+  rates.admitted_per_s =
+      static_cast<double>(b.admitted() - a.admitted()) / elapsed;
+  rates.rejected_per_s =
+      static_cast<double>(b.rejected() - a.rejected()) / elapsed;
   return rates;
 }
 
@@ -219,6 +300,9 @@ std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
   table.emplace_back();
   for (const Column& c : kColumns) table.back().push_back(c.title);
   std::vector<std::string> reasons = {""};  // per table row
+  std::vector<std::vector<std::string>> admission;
+  admission.emplace_back();
+  for (const Column& c : kAdmissionColumns) admission.back().push_back(c.title);
   std::set<std::string> down;
   std::vector<std::string> down_ids;
   for (const ProcessConfig& p : config_.processes) {
@@ -231,6 +315,9 @@ std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
       down_ids.push_back(p.id);
       row.push_back("DOWN");
       while (row.size() < kNumColumns) row.push_back("-");
+      std::vector<std::string>& adm = admission.emplace_back();
+      adm.push_back(p.id);
+      while (adm.size() < kNumAdmissionColumns) adm.push_back("-");
       reasons.push_back(now == nullptr
                             ? "not polled"
                             : DownReason(now->status_code, now->error));
@@ -247,18 +334,18 @@ std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
       row.push_back(Bytes(m.rss_bytes()));
       row.push_back(Optional(rates.cpu_percent, 1));
       row.push_back(Duration(m.uptime_s()));
+      admission.push_back(
+          {p.id,
+           PerPool(m, [](const auto& pool) { return pool.limit(); }),
+           PerPool(m, [](const auto& pool) { return pool.in_flight(); }),
+           PerPool(m, [](const auto& pool) { return pool.queued(); }),
+           Optional(rates.admitted_per_s, 1), Optional(rates.rejected_per_s, 1),
+           absl::StrFormat("%.2f", m.queue_wait_p99_ms()), Rejections(m)});
       reasons.push_back(m.node_id().empty() || m.node_id() == p.id
                             ? ""
                             : absl::StrCat("answers as '", m.node_id(), "'"));
     }
     table.push_back(std::move(row));
-  }
-
-  std::vector<size_t> widths(kNumColumns, 0);
-  for (const auto& row : table) {
-    for (size_t i = 0; i < kNumColumns; ++i) {
-      widths[i] = std::max(widths[i], row[i].size());
-    }
   }
 
   std::vector<std::string> lines;
@@ -272,19 +359,10 @@ std::vector<std::string> FrameRenderer::Render(const Snapshot* previous,
   if (!config_.path.empty()) absl::StrAppend(&title, "  (", config_.path, ")");
   lines.push_back(std::move(title));
   lines.push_back("");
-  for (size_t r = 0; r < table.size(); ++r) {
-    std::string line;
-    for (size_t i = 0; i < kNumColumns; ++i) {
-      const std::string& cell = table[r][i];
-      const std::string pad(widths[i] - cell.size(), ' ');
-      if (i > 0) line += "  ";
-      line += kColumns[i].align == Align::kLeft ? cell + pad : pad + cell;
-    }
-    if (!reasons[r].empty()) absl::StrAppend(&line, "  ", reasons[r]);
-    // Left-aligned last cells leave trailing blanks; drop them.
-    line.erase(line.find_last_not_of(' ') + 1);
-    lines.push_back(std::move(line));
-  }
+  AppendTable(table, kColumns, kNumColumns, reasons, &lines);
+  lines.push_back("");
+  AppendTable(admission, kAdmissionColumns, kNumAdmissionColumns, {},
+              &lines);
 
   for (std::string& line : SharedCacheLines(current)) {
     lines.push_back(std::move(line));

@@ -2,12 +2,15 @@
 //
 // FrameRenderer: turns polls of an overlay into the plain-text lines of one
 // overlay_top frame: a title, one row per process of the config (id, role,
-// team, host, up/DOWN, qps, in-flight, queue, Query p99, rows, RSS, CPU%,
-// uptime, and why a node is down), then, when the nodes use a shared cache,
-// one line per host group's segment (used and total bytes, entries, hits
-// with their share of lookups, misses, inserts, evictions, expiries,
-// torn-read retries, plans answered from it, attach errors), then the
-// overlay's edges, each listed once and marked when an end is down. A pure function of (config, previous
+// team, host, up/DOWN, qps, in-flight, admission queue, Query p99, rows,
+// RSS, CPU%, uptime, and why a node is down), then one admission row per
+// node (slots, busy and queued of its Query and Execute pools, admitted and
+// rejected per second, queue wait p99, rejections by reason since start),
+// then, when the nodes use a shared cache, one line per host group's
+// segment (used and total bytes, entries, hits with their share of
+// lookups, misses, inserts, evictions, expiries, torn-read retries, plans
+// answered from it, attach errors), then the overlay's edges, each listed
+// once and marked when an end is down. A pure function of (config, previous
 // snapshot, current snapshot): no clock, no I/O, no escape codes, so tests
 // check it on hand-made snapshots. Owns a copy of the config. Immutable after
 // construction, so thread-safe.
@@ -32,6 +35,8 @@ namespace overlay::top {
 struct NodeRates {
   std::optional<double> qps;          // queries_received per second
   std::optional<double> cpu_percent;  // cpu_s per second * 100
+  std::optional<double> admitted_per_s;  // admission, both pools
+  std::optional<double> rejected_per_s;
 };
 
 // Rates between `before` and `now` of one node. The elapsed time is the

@@ -368,6 +368,8 @@ std::vector<BadCase> BadCases() {
        "admission: key 'strategy' must be a string"},
       {"concurrency_zero", With(R"("admission": {"max_concurrency": 0})"),
        "admission: max_concurrency 0 out of range 1..100000"},
+      {"scans_zero", With(R"("admission": {"max_concurrent_scans": 0})"),
+       "admission: max_concurrent_scans 0 out of range 1..100000"},
       {"queue_total_zero", With(R"("admission": {"max_queue_total": 0})"),
        "admission: max_queue_total 0 out of range 1..1000000"},
       {"per_client_above_total", With(R"("admission": {"max_queue_total": 50,
@@ -521,6 +523,7 @@ TEST(ParseOverlayConfigTest, AdmissionAndClientsDefaultWhenAbsent) {
   ASSERT_OK_AND_ASSIGN(OverlayConfig config, ParseOverlayConfig(kValid, "/x"));
   EXPECT_EQ(config.admission, AdmissionOptions());
   EXPECT_EQ(config.admission.max_concurrency, 32);
+  EXPECT_EQ(config.admission.max_concurrent_scans, 8);
   EXPECT_EQ(config.admission.max_queue_total, 256);
   EXPECT_EQ(config.admission.max_queue_per_client, 64);
   EXPECT_EQ(config.admission.strategy, AdmissionStrategy::kWeighted);
@@ -536,6 +539,7 @@ TEST(ParseOverlayConfigTest, ReadsAdmissionAndClients) {
       OverlayConfig config,
       ParseOverlayConfig(
           With(R"("admission": {"max_concurrency": 16, "max_queue_total": 100,
+                 "max_concurrent_scans": 3,
                  "max_queue_per_client": 10, "strategy": "hybrid",
                  "default_team": "public", "codel_target_ms": 10,
                  "codel_interval_ms": 200,
@@ -546,6 +550,7 @@ TEST(ParseOverlayConfigTest, ReadsAdmissionAndClients) {
           "/x"));
   const AdmissionOptions& a = config.admission;
   EXPECT_EQ(a.max_concurrency, 16);
+  EXPECT_EQ(a.max_concurrent_scans, 3);
   EXPECT_EQ(a.max_queue_total, 100);
   EXPECT_EQ(a.max_queue_per_client, 10);
   EXPECT_EQ(a.strategy, AdmissionStrategy::kHybrid);
@@ -560,6 +565,28 @@ TEST(ParseOverlayConfigTest, ReadsAdmissionAndClients) {
   ASSERT_EQ(config.clients.size(), 2u);
   EXPECT_EQ(config.clients[0], (ClientConfig{"dashboard", "green", 2}));
   EXPECT_EQ(config.clients[1], (ClientConfig{"cli", "", 1}));
+}
+
+TEST(AdmissionOptionsTest, ScanPoolScalesTeamCapsAndFloors) {
+  AdmissionOptions options;
+  options.max_concurrency = 16;
+  options.max_concurrent_scans = 4;
+  options.teams = {{"green", 3, /*max_slots=*/6, /*min_slots=*/7},
+                   {"pink", 1, /*max_slots=*/1, /*min_slots=*/3},
+                   {"grey", 1, 0, 0}};
+  const AdmissionOptions pool = options.ScanPool();
+  EXPECT_EQ(pool.max_concurrency, 4);
+  EXPECT_EQ(pool.max_queue_total, options.max_queue_total);
+  ASSERT_EQ(pool.teams.size(), 3u);
+  EXPECT_EQ(pool.teams[0], (TeamConfig{"green", 3, 2, 1}));  // 1.5 up, 1.75
+  EXPECT_EQ(pool.teams[1], (TeamConfig{"pink", 1, 1, 0}));   // a cap stays
+  EXPECT_EQ(pool.teams[2], (TeamConfig{"grey", 1, 0, 0}));   // none: none
+  // More scan slots than query slots: caps and floors grow, capped.
+  options.max_concurrent_scans = 64;
+  const AdmissionOptions wide = options.ScanPool();
+  EXPECT_EQ(wide.teams[0].max_slots, 24);
+  EXPECT_EQ(wide.teams[0].min_slots, 28);
+  EXPECT_EQ(wide.teams[1].min_slots, 12);
 }
 
 TEST(AdmissionStrategyTest, NamesRoundTrip) {

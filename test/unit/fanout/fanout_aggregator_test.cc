@@ -79,6 +79,21 @@ TEST_F(FanoutAggregatorTest, CompletesOnceWhenEveryPartReported) {
   EXPECT_TRUE(fanout_.answered().contains("C"));
 }
 
+TEST_F(FanoutAggregatorTest, AFailureKeepsItsRetryHint) {
+  fanout_.Expect(2);
+  fanout_.StartedAll();
+  fanout_.ReportFailure(
+      "F", grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "admission"),
+      /*retry_after_ms=*/35);
+  fanout_.ReportFailure("E", grpc::Status(grpc::StatusCode::UNAVAILABLE, "x"));
+  ASSERT_EQ(fanout_.failures().size(), 2u);
+  EXPECT_EQ(fanout_.failures()[0].code(),
+            static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_EQ(fanout_.failures()[0].retry_after_ms(), 35);
+  EXPECT_EQ(fanout_.failures()[1].retry_after_ms(), 0);
+  EXPECT_EQ(completions_, 1);
+}
+
 TEST_F(FanoutAggregatorTest, NothingToAskCompletesAtStartedAll) {
   fanout_.Expect(0);
   EXPECT_FALSE(fanout_.done());

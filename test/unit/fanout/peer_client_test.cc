@@ -76,7 +76,12 @@ class FakeNeighbour final : public v1::PeerService::Service {
       mu_.AwaitWithTimeout(absl::Condition(&released_), kGuard);
       return grpc::Status(grpc::StatusCode::INTERNAL, "released late");
     }
-    if (!failure_.ok()) return failure_;
+    if (!failure_.ok()) {
+      if (!pushback_.empty()) {
+        context->AddTrailingMetadata(kRetryPushbackKey, pushback_);
+      }
+      return failure_;
+    }
     v1::ShareHit* hit = response->add_hits();
     hit->set_node_id("P");
     hit->set_records(request->limit());
@@ -87,9 +92,10 @@ class FakeNeighbour final : public v1::PeerService::Service {
     absl::MutexLock lock(&mu_);
     stall_ = true;
   }
-  void Fail(grpc::Status status) {
+  void Fail(grpc::Status status, std::string pushback = "") {
     absl::MutexLock lock(&mu_);
     failure_ = std::move(status);
+    pushback_ = std::move(pushback);
   }
   // Lets every stalled handler return (the server cannot stop before).
   void ReleaseStalled() {
@@ -127,6 +133,7 @@ class FakeNeighbour final : public v1::PeerService::Service {
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   int stalled_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::Status failure_ ABSL_GUARDED_BY(mu_);
+  std::string pushback_ ABSL_GUARDED_BY(mu_);  // sent with failure_
 };
 
 // What `done` saw. Filled on the queue's thread; read by the test thread.
@@ -365,6 +372,53 @@ TEST_F(PeerClientTest, ServerErrorArrivesAsTheStatusWithoutAReply) {
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(outcome.status().error_message(), "no share");
   EXPECT_FALSE(outcome.has_reply());
+}
+
+TEST_F(PeerClientTest, ARejectionsRetryHintComesWithItsStatus) {
+  PeerClient* peers = Make(RealTimerService::Get());
+  struct Seen {
+    absl::Notification done;
+    grpc::Status status;
+    PeerClient::CallInfo info;
+  };
+  auto call = [&](const std::string& neighbour, Seen* seen) {
+    peers->Call(neighbour, PeerMethod::kExecute, ExecuteOf(1), &cq_,
+                kNoDeadline, nullptr,
+                [seen](const grpc::Status& status, grpc::ByteBuffer* reply,
+                       const PeerClient::CallInfo& info) {
+                  seen->status = status;
+                  seen->info = info;
+                  seen->done.Notify();
+                });
+  };
+  Seen ok;
+  call("P", &ok);
+  ASSERT_TRUE(ok.done.WaitForNotificationWithTimeout(kGuard));
+  EXPECT_TRUE(ok.status.ok());
+  EXPECT_EQ(ok.info.retry_after_ms, 0);
+
+  neighbour_.Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "admission: over its share"),
+                  "250");
+  Seen rejected;
+  call("P", &rejected);
+  ASSERT_TRUE(rejected.done.WaitForNotificationWithTimeout(kGuard));
+  EXPECT_EQ(rejected.status.error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(rejected.info.retry_after_ms, 250);
+
+  neighbour_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "x"), "soon");
+  Seen unreadable;
+  call("P", &unreadable);
+  ASSERT_TRUE(unreadable.done.WaitForNotificationWithTimeout(kGuard));
+  EXPECT_EQ(unreadable.info.retry_after_ms, 0);
+
+  Seen refused;  // never called: no hint, at once
+  call("X", &refused);
+  ASSERT_TRUE(refused.done.HasBeenNotified());
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(refused.info.retry_after_ms, 0);
+  EXPECT_TRUE(AwaitDrained());
 }
 
 TEST_F(PeerClientTest, UnknownNeighbourIsRefusedBeforeCallReturns) {

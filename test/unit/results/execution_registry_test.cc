@@ -254,6 +254,19 @@ TEST_F(ExecutionRegistryTest, ALaterArrivalExtendsKeepUntil) {
   EXPECT_EQ(registry_.Expire(), 1);
 }
 
+TEST_F(ExecutionRegistryTest, KnowsWhatAnArrivalWouldNotBeTheFirstOf) {
+  EXPECT_FALSE(registry_.Knows("q1"));
+  ASSERT_EQ(registry_.Arrive("q1", At(10)).first, Arrival::kFirst);
+  EXPECT_TRUE(registry_.Knows("q1"));  // running: a repeat waits for it
+  EXPECT_FALSE(registry_.Knows("q2"));
+  registry_.Release("q3", At(10));
+  EXPECT_TRUE(registry_.Knows("q3"));  // released: a repeat is refused
+  clock_.AdvanceMillis(11);  // past keep-until, not swept
+  EXPECT_FALSE(registry_.Knows("q1"));  // an arrival now is a new query
+  EXPECT_TRUE(registry_.Knows("q3"));   // released stays released
+  EXPECT_EQ(registry_.Arrive("q1", At(100)).first, Arrival::kFirst);
+}
+
 TEST_F(ExecutionRegistryTest, AnExpiredIdArrivingBeforeTheSweepIsNew) {
   auto [first, old_run] = registry_.Arrive("q1", At(10));
   ASSERT_EQ(first, Arrival::kFirst);

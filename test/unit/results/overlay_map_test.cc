@@ -147,11 +147,37 @@ TEST_F(OverlayMapTest, TheOwnersOwnFailureExplainsItsShare) {
   EXPECT_EQ(missing.reason(), v1::MissingShare::UNAVAILABLE);
   EXPECT_EQ(missing.message(),
             "'F' did not answer: UNAVAILABLE: connection refused");
+  EXPECT_EQ(missing.retry_after_ms(), 0);
   // Whatever order the failures were collected in.
   const std::vector<v1::NodeFailure> reversed(failures.rbegin(),
                                               failures.rend());
   EXPECT_EQ(map.ExplainMissing(ShareOf(map, "F"), reversed, "A").message(),
             missing.message());
+}
+
+TEST_F(OverlayMapTest, AnAdmissionRejectionKeepsItsCodeAndRetryHint) {
+  OverlayMap map(one_host_);
+  v1::NodeFailure rejected =
+      Failure("F", grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "admission: client 'heavy' (team 'default') already has 4 "
+              "requests queued, its bound");
+  rejected.set_retry_after_ms(40);
+  v1::MissingShare missing = map.ExplainMissing(ShareOf(map, "F"), {rejected},
+                                                "A");
+  EXPECT_EQ(missing.reason(), v1::MissingShare::ERROR);
+  EXPECT_EQ(missing.message(),
+            "'F' did not answer: RESOURCE_EXHAUSTED: admission: client "
+            "'heavy' (team 'default') already has 4 requests queued, its "
+            "bound");
+  EXPECT_EQ(missing.retry_after_ms(), 40);
+  // An overloaded middle node: the shares behind it, with its hint.
+  v1::NodeFailure overloaded =
+      Failure("E", grpc::StatusCode::UNAVAILABLE, "admission: overloaded");
+  overloaded.set_retry_after_ms(100);
+  v1::MissingShare behind =
+      map.ExplainMissing(ShareOf(map, "F"), {overloaded}, "A");
+  EXPECT_EQ(behind.reason(), v1::MissingShare::UNAVAILABLE);
+  EXPECT_EQ(behind.retry_after_ms(), 100);
 }
 
 TEST_F(OverlayMapTest, ElseTheFailedNodeClosestToTheOwner) {

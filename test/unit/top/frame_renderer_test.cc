@@ -187,6 +187,60 @@ TEST(FrameRendererTest, RatesComeFromTwoSnapshots) {
   EXPECT_DOUBLE_EQ(*a.cpu_percent, 25.0);
 }
 
+// Admission of `node`: Query pool (16 slots) and Execute pool (4), with
+// `admitted` / `rejected` cumulative counts.
+void SetAdmission(NodeSample& node, int64_t admitted, int64_t rejected) {
+  v1::MetricsResponse& m = *node.metrics;
+  m.clear_admission();
+  v1::AdmissionPoolMetrics* query = m.add_admission();
+  query->set_pool("Query");
+  query->set_limit(16);
+  query->set_in_flight(5);
+  query->set_queued(2);
+  v1::RejectionCount* over_share = query->add_rejected_by_reason();
+  over_share->set_reason("over_share");
+  over_share->set_count(rejected - 1);
+  v1::RejectionCount* overloaded = query->add_rejected_by_reason();
+  overloaded->set_reason("overloaded");
+  overloaded->set_count(1);
+  v1::AdmissionPoolMetrics* execute = m.add_admission();
+  execute->set_pool("Execute");
+  execute->set_limit(4);
+  execute->set_in_flight(1);
+  m.set_admitted(admitted);
+  m.set_rejected(rejected);
+  m.set_queue_wait_p99_ms(2.5);
+}
+
+TEST(FrameRendererTest, AdmissionRowsShowPoolsRatesAndReasons) {
+  FrameRenderer renderer(FiveNodes());
+  Snapshot before;
+  Snapshot now;
+  before.nodes.push_back(Up("A", 100, 1.0, 10.0, 50));
+  now.nodes.push_back(Up("A", 300, 1.5, 12.0, 53));
+  SetAdmission(before.nodes[0], 1000, 100);
+  SetAdmission(now.nodes[0], 1200, 1100);  // 2 s: 100/s in, 500/s out
+  now.nodes.push_back(Up("B", 1, 1, 5, 1));  // no admission reported
+  now.nodes.push_back(Down("C", absl::StatusCode::kUnavailable, "refused"));
+  const std::vector<std::string> lines = renderer.Render(&before, now);
+  const std::string text = absl::StrJoin(lines, "\n");
+  EXPECT_THAT(text, ContainsRegex("ADMISSION +SLOTS q/e +BUSY q/e +QUEUED q/e "
+                                  "+ADM/s +REJ/s +WAITp99ms +REJECTED"));
+  // The admission row of A comes after its row in the node table.
+  std::vector<std::string> a_rows;
+  for (const std::string& line : lines) {
+    if (absl::StartsWith(line, "A ")) a_rows.push_back(line);
+  }
+  ASSERT_EQ(a_rows.size(), 2u);
+  EXPECT_THAT(a_rows[1],
+              ContainsRegex("^A +16/4 +5/1 +2/0 +100\\.0 +500\\.0 +2\\.50 "
+                            "+over_share 1,099, overloaded 1$"));
+  EXPECT_THAT(text, ContainsRegex("\nB +-/- +-/- +-/- +- +- +0\\.00 +-\n"));
+  EXPECT_THAT(text, ContainsRegex("\nC +- +- +- +- +- +- +-\n"));
+  // The node table's QUEUE is the admission queue depth.
+  EXPECT_THAT(Row(lines, "A"), ContainsRegex(" 3 +4 +2\\.50 "));
+}
+
 TEST(FrameRendererTest, NoRateAcrossARestartOrWithoutTime) {
   NodeSample before = Up("A", 100, 1.0, 100, 10);
   NodeSample restarted = Up("A", 5, 0.1, 1, 11);
