@@ -21,7 +21,7 @@ v1::ShareHit LocalHit(const NodeEnv& env, const ExecutionOutcome& outcome,
   for (const std::string& id : path) hit.add_route(id);
   if (outcome.has_inline_records) {
     hit.set_has_inline_records(true);
-    hit.set_inline_records(outcome.inline_records);
+    hit.set_inline_records(*outcome.inline_records);
   }
   return hit;
 }
@@ -100,7 +100,11 @@ void ExecuteFanout::Proceed(bool ok) {
 }
 
 void ExecuteFanout::ReportLocal() {
-  const ExecutionOutcome& outcome = local_->outcome();
+  const ExecutionOutcome outcome = local_->outcome();
+  if (outcome.drained) {  // answered along the other paths already
+    aggregator_.ReportSkipped();
+    return;
+  }
   if (!outcome.status.ok()) {
     aggregator_.ReportFailure(node_->env.id(), ToGrpcStatus(outcome.status));
     return;

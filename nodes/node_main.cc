@@ -4,6 +4,7 @@
 // Runs one process of an overlay until the Shutdown RPC, SIGTERM or SIGINT,
 // then drains and exits 0. Startup failures exit 1 with the reason.
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -32,6 +33,11 @@ ABSL_FLAG(bool, reflection, true,
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "overlay_node --config configs/one_host.json --id A [--data DIR]");
+  // Chunks (up to ~1.5 MB) and gRPC's message buffers are mapped and
+  // unmapped on their own: glibc's dynamic mmap threshold would otherwise
+  // rise past them and keep their freed memory in the heap, so a node's
+  // resident memory would stay at its peak after a burst of big results.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   absl::ParseCommandLine(argc, argv);
   FLAGS_logtostderr = true;
   FLAGS_v = absl::GetFlag(FLAGS_verbosity);

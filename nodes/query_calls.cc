@@ -289,7 +289,7 @@ void QueryCall::Abandon(const grpc::Status& status) {
   if (reserved_) services_.plans->Unreserve(client_);
   reserved_ = false;
   if (local_ != nullptr) {  // it ran: owners may hold rows (or be about to)
-    (void)local_->Leave(false);
+    (void)services_.executions->Leave(local_, false);
     ReleaseEverywhere(node_, cq_, query_id_, {env_.id()},
                       env_.config->strategy.max_hops);
   }
@@ -372,7 +372,8 @@ void QueryCall::Answer() {
   if (missing.empty()) {
     services_.cache->StorePlan(chunk_size_, filter_key_, segments);
   }
-  (void)local_->Leave(true);  // the plan holds this share's rows
+  // The plan holds this share's rows.
+  (void)services_.executions->Leave(local_, true);
   Deliver(std::move(segments), std::move(failures), std::move(missing));
 }
 
@@ -569,7 +570,7 @@ void ExecuteCall::OnFanoutDone() {
 }
 
 void ExecuteCall::LeaveExecution(bool delivered) {
-  if (local_->Leave(delivered)) {
+  if (services_.executions->Leave(local_, delivered)) {
     // Every arrival went away before this share was delivered: nobody
     // will ask for its rows.
     local_->Cancel();

@@ -103,13 +103,14 @@ class ShareScan final {
         v1::RecordChunk chunk;
         EncodeChunk(*node_->env.table, rows_, &chunk);
         outcome.has_inline_records = true;
-        outcome.inline_records = chunk.SerializeAsString();
+        outcome.inline_records =
+            std::make_shared<const std::string>(chunk.SerializeAsString());
         if (request_.chunks.has_value()) {
           // The share's one chunk, for a later answer from a cached plan.
           ShareChunks& chunks = *request_.chunks;
           chunks.share_records = outcome.records;
           if (chunks.valid()) {
-            services.cache->PutChunk(chunks.Key(0), outcome.inline_records);
+            services.cache->PutChunk(chunks.Key(0), *outcome.inline_records);
           }
         }
       } else if (outcome.records > 0) {

@@ -77,6 +77,8 @@ class FanoutAggregator final {
   // call (0: none).
   void ReportFailure(const std::string& node_id, const grpc::Status& status,
                      int64_t retry_after_ms = 0);
+  // A part ended with nothing to merge nor to report.
+  void ReportSkipped() { PartReported(); }
 
   bool done() const { return done_ == nullptr && started_all_; }
   int outstanding() const { return outstanding_; }

@@ -39,9 +39,8 @@ bool LocalExecution::finished() const {
   return finished_;
 }
 
-const ExecutionOutcome& LocalExecution::outcome() const {
-  // finished_ was set under mu_ after outcome_ was written; the caller saw
-  // finished() (or was notified after it) under the same mutex.
+ExecutionOutcome LocalExecution::outcome() const {
+  absl::MutexLock lock(&mu_);
   return outcome_;
 }
 
@@ -57,6 +56,24 @@ bool LocalExecution::Leave(bool delivered) {
   return arrivals_ == 0 && !delivered_;
 }
 
+int64_t LocalExecution::record_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return outcome_.inline_records == nullptr
+             ? 0
+             : static_cast<int64_t>(outcome_.inline_records->size());
+}
+
+bool LocalExecution::idle() const {
+  absl::MutexLock lock(&mu_);
+  return arrivals_ == 0;
+}
+
+void LocalExecution::DropRecords() {
+  absl::MutexLock lock(&mu_);
+  outcome_.inline_records.reset();
+  outcome_.drained = true;
+}
+
 std::pair<ExecutionRegistry::Arrival, std::shared_ptr<LocalExecution>>
 ExecutionRegistry::Arrive(const std::string& query_id, int64_t keep_until) {
   const int64_t now = clock_->NowNanos();
@@ -69,6 +86,10 @@ ExecutionRegistry::Arrive(const std::string& query_id, int64_t keep_until) {
   }
   if (entry.keep_until < keep_until) entry.keep_until = keep_until;
   if (entry.released) return {Arrival::kReleased, nullptr};
+  if (!inserted && entry.execution->finished() &&
+      entry.execution->outcome().drained) {
+    inserted = true;  // its records are gone: run it again for this path
+  }
   if (inserted) {
     entry.execution = std::make_shared<LocalExecution>(query_id);
     entry.execution->Join();
@@ -99,6 +120,33 @@ std::pair<std::shared_ptr<LocalExecution>, bool> ExecutionRegistry::Release(
   entry.execution = nullptr;
   if (execution != nullptr) execution->Cancel();
   return {std::move(execution), first};
+}
+
+bool ExecutionRegistry::Leave(const std::shared_ptr<LocalExecution>& execution,
+                              bool delivered) {
+  const bool last_without_delivery = execution->Leave(delivered);
+  if (!execution->idle() || !execution->finished()) {
+    return last_without_delivery;
+  }
+  const int64_t bytes = execution->record_bytes();
+  if (bytes == 0) return last_without_delivery;
+  std::vector<std::shared_ptr<LocalExecution>> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    retained_.push_back(execution);
+    retained_bytes_ += bytes;
+    while (retained_bytes_ > kRetainedRecordBytes && !retained_.empty()) {
+      std::shared_ptr<LocalExecution> oldest = std::move(retained_.front());
+      retained_.pop_front();
+      retained_bytes_ -= oldest->record_bytes();
+      dropped.push_back(std::move(oldest));
+    }
+  }
+  for (const auto& old : dropped) {
+    // Wanted again meanwhile (an arrival joined): its records stay with it.
+    if (old->idle()) old->DropRecords();
+  }
+  return last_without_delivery;
 }
 
 int ExecutionRegistry::Expire() {

@@ -20,6 +20,7 @@
 #include <grpcpp/completion_queue.h>
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,7 +43,11 @@ struct ExecutionOutcome {
   // The matches themselves when they fit in one chunk (a serialized
   // RecordChunk); otherwise they are held in the ResultStore.
   bool has_inline_records = false;
-  std::string inline_records;
+  std::shared_ptr<const std::string> inline_records;
+  // The records sent with the answers were dropped: every arrival that
+  // wanted them had gone, and the registry's budget for keeping records of
+  // finished runs needed the room (see ExecutionRegistry::Leave).
+  bool drained = false;
 };
 
 class LocalExecution final {
@@ -71,8 +76,8 @@ class LocalExecution final {
   // will come. False: it was notified (or never queued).
   bool StopWaiting(Notifier* waiter);
   bool finished() const;
-  // REQUIRES: finished().
-  const ExecutionOutcome& outcome() const;
+  // A copy (the records are shared, not copied). REQUIRES: finished().
+  ExecutionOutcome outcome() const;
 
   // An arrival that wants the outcome; Leave() once it went away.
   void Join();
@@ -80,13 +85,19 @@ class LocalExecution final {
   // share. True when it was the last one and none delivered the share:
   // the caller then cancels the run and drops what it holds.
   [[nodiscard]] bool Leave(bool delivered);
+  // Bytes of records kept for answers (0 once dropped or if none).
+  int64_t record_bytes() const;
+  // True while no arrival wants the outcome.
+  bool idle() const;
+  // Drops the records kept for answers (outcome().drained from then on).
+  void DropRecords();
 
  private:
   const std::string query_id_;
   std::atomic<bool> cancelled_{false};
   mutable absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  ExecutionOutcome outcome_;  // written once before finished_ is set
+  ExecutionOutcome outcome_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<Notifier*, grpc::CompletionQueue*>> waiters_
       ABSL_GUARDED_BY(mu_);
   int arrivals_ ABSL_GUARDED_BY(mu_) = 0;
@@ -104,10 +115,21 @@ class ExecutionRegistry final {
     kAgain,     // it runs (or ran) already: wait for its outcome
     kReleased,  // released or cancelled here: refuse
   };
+  // Records of finished runs kept for arrivals still to come along other
+  // paths, at most this many bytes; past it the oldest idle run's records
+  // are dropped, and a later arrival of that query runs it again.
+  static constexpr int64_t kRetainedRecordBytes = int64_t{2} << 20;
+
   // Records an arrival of `query_id` that may come until `keep_until`.
-  // The execution is null for kReleased.
+  // The execution is null for kReleased. An id whose run dropped its
+  // records is kFirst again: the arrival runs it anew.
   std::pair<Arrival, std::shared_ptr<LocalExecution>> Arrive(
       const std::string& query_id, int64_t keep_until);
+  // `execution`'s arrival leaves (LocalExecution::Leave): the same answer.
+  // The records of a run nobody waits for any more stay within the budget
+  // above, for arrivals along slower paths.
+  [[nodiscard]] bool Leave(const std::shared_ptr<LocalExecution>& execution,
+                           bool delivered);
   // True if an arrival of `query_id` now would not be its first: the query
   // runs (or ran) here, or was released. Such an arrival only waits for
   // the local run (or is refused); admission never queues it.
@@ -132,6 +154,9 @@ class ExecutionRegistry final {
   Clock* const clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Idle runs keeping records, oldest first, and their bytes.
+  std::deque<std::shared_ptr<LocalExecution>> retained_ ABSL_GUARDED_BY(mu_);
+  int64_t retained_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace overlay

@@ -64,9 +64,10 @@ TEST_F(LocalExecutionTest, FinishNotifiesEveryWaiterOnItsQueue) {
   ASSERT_TRUE(execution_.Wait(&there.notifier, &other));
   CqVerifier::VerifyEmpty(&cq_);  // nobody is woken before the outcome
 
+  execution_.Join();  // an arrival wants the outcome
   ExecutionOutcome outcome = Matched(42);
   outcome.has_inline_records = true;
-  outcome.inline_records = "serialized";
+  outcome.inline_records = std::make_shared<const std::string>("serialized");
   execution_.Finish(std::move(outcome));
   EXPECT_TRUE(execution_.finished());
   CqVerifier()
@@ -80,8 +81,27 @@ TEST_F(LocalExecutionTest, FinishNotifiesEveryWaiterOnItsQueue) {
   EXPECT_TRUE(execution_.outcome().status.ok());
   EXPECT_EQ(execution_.outcome().records, 42);
   EXPECT_TRUE(execution_.outcome().has_inline_records);
-  EXPECT_EQ(execution_.outcome().inline_records, "serialized");
+  ASSERT_NE(execution_.outcome().inline_records, nullptr);
+  EXPECT_EQ(*execution_.outcome().inline_records, "serialized");
+  EXPECT_FALSE(execution_.outcome().drained);
   CqVerifier::ShutdownAndDrain(&other);
+}
+
+TEST_F(LocalExecutionTest, DropRecordsLeavesTheCount) {
+  execution_.Join();
+  ExecutionOutcome outcome = Matched(3);
+  outcome.has_inline_records = true;
+  outcome.inline_records = std::make_shared<const std::string>("bytes");
+  execution_.Finish(std::move(outcome));
+  EXPECT_EQ(execution_.record_bytes(), 5);
+  EXPECT_FALSE(execution_.idle());
+  EXPECT_FALSE(execution_.Leave(/*delivered=*/true));
+  EXPECT_TRUE(execution_.idle());
+  execution_.DropRecords();
+  EXPECT_TRUE(execution_.outcome().drained);
+  EXPECT_EQ(execution_.outcome().inline_records, nullptr);
+  EXPECT_EQ(execution_.outcome().records, 3);
+  EXPECT_EQ(execution_.record_bytes(), 0);
 }
 
 TEST_F(LocalExecutionTest, WaitAfterFinishIsFalseAndQueuesNothing) {
@@ -368,6 +388,66 @@ TEST_F(ExecutionRegistryTest, ConcurrentArrivalsHaveOneFirst) {
     }
     EXPECT_TRUE(seen[0][i]->Leave(false));
   }
+}
+
+// Records of finished runs stay for arrivals along slower paths, within a
+// budget; past it the oldest idle run's go, and that query runs again.
+TEST(ExecutionRegistryRetentionTest, RecordsOfIdleRunsStayWithinTheBudget) {
+  FakeClock clock;
+  ExecutionRegistry registry(&clock);
+  const int64_t keep = clock.NowNanos() + 1'000'000'000;
+  const size_t size = ExecutionRegistry::kRetainedRecordBytes / 4 + 1;
+  std::vector<std::shared_ptr<LocalExecution>> runs;
+  for (int i = 0; i < 4; ++i) {
+    auto [arrival, run] = registry.Arrive("q" + std::to_string(i), keep);
+    ASSERT_EQ(arrival, ExecutionRegistry::Arrival::kFirst);
+    ExecutionOutcome outcome;
+    outcome.records = 1;
+    outcome.has_inline_records = true;
+    outcome.inline_records =
+        std::make_shared<const std::string>(std::string(size, 'x'));
+    run->Finish(std::move(outcome));
+    EXPECT_FALSE(registry.Leave(run, /*delivered=*/true));
+    runs.push_back(run);
+  }
+  // Four quarters and a bit: the oldest run gave its records up.
+  EXPECT_TRUE(runs[0]->outcome().drained);
+  for (int i = 1; i < 4; ++i) {
+    EXPECT_FALSE(runs[i]->outcome().drained) << i;
+  }
+  // A late arrival of a run that still has its records joins it...
+  auto [again, same] = registry.Arrive("q3", keep);
+  EXPECT_EQ(again, ExecutionRegistry::Arrival::kAgain);
+  EXPECT_EQ(same, runs[3]);
+  // ...one whose records went runs the query anew.
+  auto [anew, fresh] = registry.Arrive("q0", keep);
+  EXPECT_EQ(anew, ExecutionRegistry::Arrival::kFirst);
+  EXPECT_NE(fresh, runs[0]);
+}
+
+TEST(ExecutionRegistryRetentionTest, ARunWantedAgainKeepsItsRecords) {
+  FakeClock clock;
+  ExecutionRegistry registry(&clock);
+  const int64_t keep = clock.NowNanos() + 1'000'000'000;
+  auto [arrival, run] = registry.Arrive("q", keep);
+  ExecutionOutcome outcome;
+  outcome.has_inline_records = true;
+  outcome.inline_records = std::make_shared<const std::string>(
+      std::string(ExecutionRegistry::kRetainedRecordBytes / 2 + 1, 'x'));
+  run->Finish(std::move(outcome));
+  EXPECT_FALSE(registry.Leave(run, true));
+  auto [again, same] = registry.Arrive("q", keep);  // a slower path
+  ASSERT_EQ(again, ExecutionRegistry::Arrival::kAgain);
+  // Another run pushes the budget over while q is wanted: q keeps them.
+  auto [other_arrival, other] = registry.Arrive("r", keep);
+  ExecutionOutcome big;
+  big.has_inline_records = true;
+  big.inline_records = std::make_shared<const std::string>(
+      std::string(ExecutionRegistry::kRetainedRecordBytes / 2 + 1, 'y'));
+  other->Finish(std::move(big));
+  EXPECT_FALSE(registry.Leave(other, true));
+  EXPECT_FALSE(same->outcome().drained);
+  EXPECT_NE(same->outcome().inline_records, nullptr);
 }
 
 }  // namespace
