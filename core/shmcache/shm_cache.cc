@@ -139,6 +139,15 @@ bool ShmCache::IsIntact(uint64_t position, uint64_t length,
          position % arena_bytes_ + length <= arena_bytes_;
 }
 
+uint64_t ShmCache::HeadAfterAcquire() const {
+  // Loaded after the bucket's acquire load of its version, this head covers
+  // the reservation of the entry that version published (the writer's
+  // reservation happens before its release CAS). A head loaded before the
+  // bucket would not: a value published since sits beyond it and would read
+  // as overwritten, and Sweep() would clear it seconds into a 5 s TTL.
+  return header_->arena_head.load(std::memory_order_relaxed);
+}
+
 uint64_t ShmCache::Reserve(uint64_t bytes) {
   uint64_t head = header_->arena_head.load(std::memory_order_relaxed);
   uint64_t start;
@@ -244,12 +253,12 @@ bool ShmCache::Contains(std::string_view key) const {
   const KeyFingerprint fp = FingerprintKey(key);
   const Bucket* const set = SetOf(fp);
   const int64_t now = clock_->NowNanos();
-  const uint64_t head = header_->arena_head.load(std::memory_order_acquire);
   for (uint32_t way = 0; way < kWays; ++way) {
     const Bucket& b = set[way];
     // Acquire: as in Get(); a torn view only makes the answer a guess,
     // which is all this promises.
     const uint64_t v = b.version.load(std::memory_order_acquire);
+    const uint64_t head = HeadAfterAcquire();
     if ((v & 1) != 0 || !Matches(b, fp) ||
         b.serial.load(std::memory_order_relaxed) == 0 ||
         b.expiry_nanos.load(std::memory_order_relaxed) <= now) {
@@ -266,7 +275,6 @@ bool ShmCache::Contains(std::string_view key) const {
 
 ShmCache::Victim ShmCache::ChooseVictim(Bucket* set, const KeyFingerprint& fp,
                                         int64_t now) const {
-  const uint64_t head = header_->arena_head.load(std::memory_order_relaxed);
   Victim best;
   int best_rank = INT_MAX;
   uint64_t best_position = std::numeric_limits<uint64_t>::max();
@@ -276,6 +284,7 @@ ShmCache::Victim ShmCache::ChooseVictim(Bucket* set, const KeyFingerprint& fp,
     // if newer, the claim CAS on v fails and the caller picks again.
     const uint64_t v = b.version.load(std::memory_order_acquire);
     if ((v & 1) != 0) continue;  // another writer's
+    const uint64_t head = HeadAfterAcquire();
     const uint64_t position = b.position.load(std::memory_order_relaxed);
     Victim::Kind kind;
     if (b.serial.load(std::memory_order_relaxed) == 0) {
@@ -471,7 +480,6 @@ bool ShmCache::Erase(std::string_view key) {
 int ShmCache::Sweep() {
   const int64_t now = clock_->NowNanos();
   const uint32_t now_seconds = Seconds(now);
-  const uint64_t head = header_->arena_head.load(std::memory_order_acquire);
   int removed = 0;
   for (uint64_t i = 0; i < bucket_count_; ++i) {
     Bucket& b = buckets_[i];
@@ -505,7 +513,8 @@ int ShmCache::Sweep() {
         ++removed;
       }
     } else if (!IsIntact(b.position.load(std::memory_order_relaxed),
-                         b.length.load(std::memory_order_relaxed), head)) {
+                         b.length.load(std::memory_order_relaxed),
+                         HeadAfterAcquire())) {
       if (Clear(&b, v)) {
         Count(CounterId::kEvictions);
         ++removed;
@@ -537,7 +546,6 @@ ShmCacheStats ShmCache::stats() const {
     return local_[id].load(std::memory_order_relaxed);
   });
   const int64_t now = clock_->NowNanos();
-  const uint64_t head = header_->arena_head.load(std::memory_order_acquire);
   for (uint64_t i = 0; i < bucket_count_; ++i) {
     const Bucket& b = buckets_[i];
     if ((b.version.load(std::memory_order_acquire) & 1) != 0 ||
@@ -546,7 +554,8 @@ ShmCacheStats ShmCache::stats() const {
       continue;
     }
     const uint32_t length = b.length.load(std::memory_order_relaxed);
-    if (!IsIntact(b.position.load(std::memory_order_relaxed), length, head)) {
+    if (!IsIntact(b.position.load(std::memory_order_relaxed), length,
+                  HeadAfterAcquire())) {
       continue;
     }
     ++stats.entries;

@@ -152,6 +152,9 @@ class ShmCache final {
   uint64_t Reserve(uint64_t bytes);
   void CopyIn(uint64_t position, std::string_view value);
   bool IsIntact(uint64_t position, uint64_t length, uint64_t head) const;
+  // The arena head, to judge a bucket whose version was just loaded with
+  // acquire: call it after that load, never before the loop over buckets.
+  uint64_t HeadAfterAcquire() const;
   // Picks the bucket of `set` a write of `fp` should claim.
   Victim ChooseVictim(shm_layout::Bucket* set, const KeyFingerprint& fp,
                       int64_t now) const;

@@ -38,7 +38,7 @@ struct ShmCacheOptions {
   std::string directory = "/dev/shm";
   // Total segment size (header + index + arena); a multiple of 4096.
   uint64_t size_bytes = uint64_t{64} << 20;
-  // Index buckets; 0 = one per 8 KiB of segment, rounded up to a power of
+  // Index buckets; 0 = one per 2 KiB of segment, rounded up to a power of
   // two, at least shm_layout::kWays. Must be a power of two.
   uint32_t bucket_count = 0;
   // Largest value Put() accepts; 0 = a quarter of the arena (capped at

@@ -32,8 +32,11 @@ using shm_layout::Header;
 // Attempts before giving up when the segment keeps being removed or
 // replaced under us (another process reclaiming or detaching it).
 constexpr int kMaxOpenAttempts = 100;
-// Default index density: one bucket per this many segment bytes.
-constexpr uint64_t kBytesPerBucket = 8192;
+// Default index density: one bucket per this many segment bytes. Results
+// pulled in small chunks make many small entries; at one per 8 KiB the
+// 8-way sets overflowed and pushed out plans long before the arena filled.
+// The index costs 64 / 2048 = 3% of the segment.
+constexpr uint64_t kBytesPerBucket = 2048;
 
 absl::string_view AsAbsl(std::string_view s) {
   return absl::string_view(s.data(), s.size());

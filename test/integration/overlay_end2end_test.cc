@@ -217,7 +217,7 @@ TEST_P(OverlayConfigTest, RandomQueriesEqualDirectScan) {
     if (GetParam() == std::string("configs/one_host.json")) {
       // Every repeat but the fresh ones came from a cached plan (and any
       // query the generator drew twice).
-      EXPECT_GE(cache.plan_hits(), 200 - 40);
+      EXPECT_GE(cache.plan_hits(), 200 - 40) << cache.DebugString();
     }
   }
   ASSERT_OK(overlay.Stop());
