@@ -189,7 +189,7 @@ TEST(ShmSegmentTest, MismatchesWithALiveSegmentAreFailedPrecondition) {
                  "file is 1048576 bytes, this process expects 2097152");
   ShmCacheOptions options = segment.options();
   options.bucket_count = 64;
-  expect_refused(options, nullptr, "bucket count is 128");
+  expect_refused(options, nullptr, "bucket count is 512");
   options = segment.options();
   options.max_value_bytes = 4096;
   expect_refused(options, nullptr, "max value size");
