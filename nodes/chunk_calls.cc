@@ -153,29 +153,21 @@ grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
 // ------------------------------------------------------------- GetChunkCall
 
 void GetChunkCall::OnRequest() {
-  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ChunkRequest>(
-           &request_, &chunk_request_)
-           .ok()) {
-    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "unreadable ChunkRequest"));
-    return;
-  }
-  plan_ = services_.plans->Find(
-      chunk_request_.query_id(),
-      ClientKey(chunk_request_.client_id(), context_.peer()));
+  plan_ = services_.plans->Find(request_.query_id(),
+                                ClientKey(request_.client_id(), context_));
   if (plan_ == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '",
-                                   chunk_request_.query_id(),
+                                   request_.query_id(),
                                    "' (never issued, released or expired)")));
     return;
   }
-  const int32_t index = chunk_request_.chunk_index();
+  const int32_t index = request_.chunk_index();
   if (index < 0 || index >= plan_->total_chunks()) {
     Fail(grpc::Status(
         grpc::StatusCode::OUT_OF_RANGE,
         absl::StrCat("chunk index ", index, " out of range: query '",
-                     chunk_request_.query_id(), "' has ",
+                     request_.query_id(), "' has ",
                      plan_->total_chunks(), " chunks")));
     return;
   }
@@ -198,7 +190,7 @@ void GetChunkCall::OnRequest() {
 
 void GetChunkCall::TakeOrWait() {
   std::shared_ptr<const FetchedChunk> fetched;
-  const int32_t index = chunk_request_.chunk_index();
+  const int32_t index = request_.chunk_index();
   switch (plan_->TakeOrWait(index, &chunk_ready_, cq_, &fetched)) {
     case QueryPlan::Slot::kReady:
       step_ = Step::kAnswered;
@@ -231,7 +223,7 @@ void GetChunkCall::OnTimer(bool ok) {
   if (ok && step_ == Step::kWaiting) {
     GiveUp(grpc::Status(
         grpc::StatusCode::DEADLINE_EXCEEDED,
-        absl::StrCat("chunk ", chunk_request_.chunk_index(), " of query '",
+        absl::StrCat("chunk ", request_.chunk_index(), " of query '",
                      plan_->query_id(), "' did not arrive in time")));
   }
   EndOperation();
@@ -246,7 +238,7 @@ void GetChunkCall::OnCancelled() {
 void GetChunkCall::GiveUp(const grpc::Status& status) {
   step_ = Step::kAnswered;
   if (waiting_for_chunk_ &&
-      plan_->StopWaiting(chunk_request_.chunk_index(), &chunk_ready_)) {
+      plan_->StopWaiting(request_.chunk_index(), &chunk_ready_)) {
     waiting_for_chunk_ = false;
     Fail(status);
     EndOperation();  // no notification will come
@@ -256,7 +248,7 @@ void GetChunkCall::GiveUp(const grpc::Status& status) {
 }
 
 void GetChunkCall::ReplyWithSerialized(const std::string& records) {
-  const int32_t index = chunk_request_.chunk_index();
+  const int32_t index = request_.chunk_index();
   v1::ChunkResponseRaw response;
   response.set_query_id(plan_->query_id());
   response.set_chunk_index(index);
@@ -272,14 +264,7 @@ void GetChunkCall::ReplyWithSerialized(const std::string& records) {
 // ---------------------------------------------------------------- FetchCall
 
 void FetchCall::OnRequest() {
-  v1::FetchRequest request;
-  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::FetchRequest>(
-           &request_, &request)
-           .ok()) {
-    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "unreadable FetchRequest"));
-    return;
-  }
+  v1::FetchRequest& request = request_;
   if (request.route_size() == 0) {  // this node owns the rows
     v1::FetchResponse response;
     grpc::Status status =

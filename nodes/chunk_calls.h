@@ -52,10 +52,10 @@ grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
 grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
                              int32_t index, std::string* records);
 
-// Served raw: the request is parsed here, and a relayed chunk goes back as
-// the bytes its owner sent (ChunkResponseRaw), never parsed.
+// A relayed chunk goes back as the bytes its owner sent (ChunkResponseRaw),
+// never parsed.
 class GetChunkCall final
-    : public UnaryCall<GetChunkCall, QueryAsyncService, grpc::ByteBuffer,
+    : public UnaryCall<GetChunkCall, QueryAsyncService, v1::ChunkRequest,
                        grpc::ByteBuffer, RpcKind::kGetChunk> {
  public:
   static constexpr RequestMethod kRequestMethod =
@@ -84,7 +84,6 @@ class GetChunkCall final
   void ReplyWithSerialized(const std::string& records);
 
   Step step_ = Step::kStarting;
-  v1::ChunkRequest chunk_request_;
   std::shared_ptr<QueryPlan> plan_;
   TagOf<GetChunkCall> chunk_tag_;
   Notifier chunk_ready_;
@@ -94,13 +93,14 @@ class GetChunkCall final
 };
 
 class FetchCall final
-    : public UnaryCall<FetchCall, PeerAsyncService, grpc::ByteBuffer,
+    : public UnaryCall<FetchCall, PeerAsyncService, v1::FetchRequest,
                        grpc::ByteBuffer, RpcKind::kFetch> {
  public:
   static constexpr RequestMethod kRequestMethod =
       &PeerAsyncService::RequestFetch;
   static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
   static constexpr bool kNotifyWhenDone = true;
+  static constexpr bool kPeerOnly = true;
   FetchCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
 

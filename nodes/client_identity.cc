@@ -2,19 +2,49 @@
 
 #include "nodes/client_identity.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 
 namespace overlay {
 
-std::string ClientKey(const std::string& client_id, const std::string& peer) {
-  if (!client_id.empty()) return absl::StrCat("id:", client_id);
-  // Drop the port: "ipv4:1.2.3.4:5678" -> "ipv4:1.2.3.4".
-  const size_t colon = peer.rfind(':');
-  const size_t scheme = peer.find(':');
-  if (colon != std::string::npos && colon != scheme) {
-    return absl::StrCat("peer:", peer.substr(0, colon));
+std::string ClientKey(const std::string& client_id, const std::string& peer,
+                      const std::string& tls_identity) {
+  std::string key;
+  if (!client_id.empty()) {
+    key = absl::StrCat("id:", client_id);
+  } else {
+    // Drop the port: "ipv4:1.2.3.4:5678" -> "ipv4:1.2.3.4".
+    const size_t colon = peer.rfind(':');
+    const size_t scheme = peer.find(':');
+    if (colon != std::string::npos && colon != scheme) {
+      key = absl::StrCat("peer:", peer.substr(0, colon));
+    } else {
+      key = absl::StrCat("peer:", peer);
+    }
   }
-  return absl::StrCat("peer:", peer);
+  if (!tls_identity.empty()) absl::StrAppend(&key, "|tls:", tls_identity);
+  return key;
+}
+
+std::string ClientKey(const std::string& client_id,
+                      const grpc::ServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  return ClientKey(client_id, context.peer(),
+                   auth != nullptr ? TlsIdentity(*auth) : std::string());
+}
+
+std::string TlsIdentity(const grpc::AuthContext& auth) {
+  if (!auth.IsPeerAuthenticated()) return "";
+  const std::string name = auth.GetPeerIdentityPropertyName();
+  std::string identity = absl::StrCat(name, "=");
+  const char* separator = "";
+  for (const grpc::string_ref& value : auth.GetPeerIdentity()) {
+    absl::StrAppend(&identity, separator,
+                    absl::string_view(value.data(), value.size()));
+    separator = ",";
+  }
+  return identity;
 }
 
 }  // namespace overlay

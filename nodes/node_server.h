@@ -13,8 +13,9 @@
 // each with the others' ports.
 //
 // Shutdown order (Shutdown(), also run by the destructor):
-//   1. close the in-flight gate: new calls get UNAVAILABLE and health
-//      answers NOT_SERVING;
+//   1. close the in-flight gate: new calls get UNAVAILABLE; health turns
+//      NOT_SERVING (Check answers it, every Watch stream is sent it and
+//      ended);
 //   2. stop the janitor (its timer comes back ok == false);
 //   3. server_->Shutdown(deadline): in-flight calls finish (their outbound
 //      calls still run), or are cancelled at the deadline and then cancel
@@ -41,6 +42,8 @@
 #include "absl/synchronization/notification.h"
 #include "core/config/overlay_config.h"
 #include "core/reactor/cq_reactor.h"
+#include "core/security/peer_credential.h"
+#include "nodes/health_calls.h"
 #include "nodes/node_runtime.h"
 
 namespace overlay {
@@ -53,6 +56,9 @@ struct NodeOptions {
   int listeners_per_rpc = 4;  // armed listeners per RPC and queue
   double shutdown_grace_s = 3;
   bool reflection = true;     // serve grpc.reflection (a sync service)
+  // Overrides the config's peer secret when set (overlay_node
+  // --peer-secret-file); must pass ValidatePeerSecret.
+  std::string peer_secret;
   TimerService* timers = nullptr;  // null: real time
   NodeHooks* hooks = nullptr;      // null: none
 };
@@ -92,6 +98,8 @@ class NodeServer final {
   std::unique_ptr<OverlayMap> map_;
   NodeMetrics metrics_;
   InflightGate gate_;
+  std::unique_ptr<PeerCredential> peer_credential_;
+  HealthStatus health_;
   DoneTagOrphans orphans_;
   std::unique_ptr<ResultMemory> memory_;
   std::unique_ptr<InMemoryResultStore> results_;
@@ -102,7 +110,7 @@ class NodeServer final {
   std::unique_ptr<WorkerPool> workers_;
   QueryAsyncService query_service_;
   PeerAsyncService peer_service_;
-  grpc::health::v1::Health::AsyncService health_service_;
+  HealthAsyncService health_service_;
   std::unique_ptr<CqReactor> reactor_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Janitor> janitor_;

@@ -197,12 +197,15 @@ absl::Status ValidateRequest(const v1::ChunkRequest& request) {
     return Invalid("ChunkRequest.chunk_index must be >= 0, got ",
                    request.chunk_index());
   }
-  return absl::OkStatus();
+  return CheckStringField("ChunkRequest.client_id", request.client_id(),
+                          kMaxClientIdBytes);
 }
 
 absl::Status ValidateRequest(const v1::ReleaseRequest& request) {
-  return CheckId("ReleaseRequest.query_id", request.query_id(),
-                 kMaxQueryIdBytes);
+  RETURN_IF_ERROR(CheckId("ReleaseRequest.query_id", request.query_id(),
+                          kMaxQueryIdBytes));
+  return CheckStringField("ReleaseRequest.client_id", request.client_id(),
+                          kMaxClientIdBytes);
 }
 
 absl::Status ValidateRequest(const v1::MetricsRequest& request) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
+#include "test/test_util/test_overlay.h"
 
 namespace overlay::testing {
 
@@ -126,6 +127,7 @@ absl::Status InProcessOverlay::Start(
     const std::function<void(OverlayConfig&)>& edit) {
   ASSIGN_OR_RETURN(config_, LoadOverlayConfig(config_path));
   config_.data_root = data_root;
+  config_.peer_secret = kTestPeerSecret;
   if (edit) edit(config_);
   RETURN_IF_ERROR(ValidateOverlayConfig(config_));
   for (const ProcessConfig& p : config_.processes) {
@@ -260,10 +262,18 @@ const Node& InProcessOverlay::node(const std::string& id) const {
 
 std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
     const std::string& id) const {
+  return Stub(id, grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
+    const std::string& id,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) const {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // A channel of its own (tests compare callers and credentials).
+  args.SetInt("overlay.test.channel", static_cast<int>(++channels_));
   return v1::QueryService::NewStub(grpc::CreateCustomChannel(
-      addresses_.at(id), grpc::InsecureChannelCredentials(), args));
+      addresses_.at(id), std::move(credentials), args));
 }
 
 std::unique_ptr<AsyncQuery> InProcessOverlay::StartQuery(
