@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "core/common/grpc_status.h"
+#include "core/wire/request_limits.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 
 namespace overlay {
@@ -68,6 +70,15 @@ void ExecuteFanout::Start(std::shared_ptr<LocalExecution> local,
             aggregator_.ReportFailure(
                 id, grpc::Status(grpc::StatusCode::DATA_LOSS,
                                  "unreadable Execute answer"));
+            return;
+          }
+          // Its counts size the portal's plan: checked like a request.
+          if (absl::Status valid = wire::ValidateExecuteAnswer(answer);
+              !valid.ok()) {
+            aggregator_.ReportFailure(
+                id, grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                 absl::StrCat("invalid Execute answer: ",
+                                              valid.message())));
             return;
           }
           aggregator_.ReportAnswer(id, &answer);

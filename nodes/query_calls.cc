@@ -234,6 +234,20 @@ void QueryCall::Answer() {
     }
     segments.push_back(std::move(segment));
   }
+  // Record counts come from the neighbours' answers (each validated to
+  // 0..2^31-1): the chunk count they add up to must fit the plan's int32
+  // chunk indexes.
+  int64_t chunks = 0;
+  for (const Segment& segment : segments) {
+    chunks += (segment.records + chunk_size_ - 1) / chunk_size_;
+  }
+  if (chunks > INT32_MAX) {
+    Abandon(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("the result would have ", chunks, " chunks of ",
+                     chunk_size_, " records; at most ", INT32_MAX)));
+    return;
+  }
   auto plan = std::make_shared<QueryPlan>(query_id_, chunk_size_,
                                           std::move(segments),
                                           services_.memory, client_);

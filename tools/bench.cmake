@@ -32,6 +32,7 @@ add_library(overlay::bench ALIAS overlay_bench_lib)
 
 overlay_cc_binary(NAME overlay_bench
   SRCS ${_bench}/overlay_bench.cc
-  DEPS overlay::bench overlay::config overlay::wire glog::glog absl::flags
+  DEPS overlay::bench overlay::config overlay::security overlay::wire
+       glog::glog absl::flags
        absl::flags_parse absl::flags_usage absl::flags_reflection
        absl::strings absl::str_format)

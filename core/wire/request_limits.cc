@@ -249,4 +249,21 @@ absl::Status ValidateRequest(const v1::ReleaseResultRequest& request) {
                         request.hops_left());
 }
 
+absl::Status ValidateExecuteAnswer(const v1::ExecuteResponse& answer) {
+  RETURN_IF_ERROR(CheckCount("ExecuteResponse.hits", answer.hits_size(),
+                             kMaxAnswerEntries));
+  RETURN_IF_ERROR(CheckCount("ExecuteResponse.failures",
+                             answer.failures_size(), kMaxAnswerEntries));
+  for (int i = 0; i < answer.hits_size(); ++i) {
+    const v1::ShareHit& hit = answer.hits(i);
+    const std::string name = absl::StrCat("ExecuteResponse.hits[", i, "]");
+    RETURN_IF_ERROR(
+        CheckId(absl::StrCat(name, ".node_id"), hit.node_id(), kMaxNodeIdBytes));
+    RETURN_IF_ERROR(CheckRange<int64_t>(absl::StrCat(name, ".records"),
+                                        hit.records(), 0, kMaxShareRecords));
+    RETURN_IF_ERROR(CheckNodeIds(absl::StrCat(name, ".route"), hit.route()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace overlay::wire
