@@ -9,6 +9,7 @@
 #include "core/common/grpc_status.h"
 #include "core/wire/request_limits.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 
 namespace overlay {
 
@@ -53,11 +54,19 @@ void ExecuteFanout::Start(std::shared_ptr<LocalExecution> local,
   // Count every part first: a part may report before its start returns.
   aggregator_.Expect(static_cast<int>(targets.size()) +
                      (local_ != nullptr ? 1 : 0));
+  // Serialized once for every neighbour (a request may carry 10,000 site
+  // keys; a ByteBuffer copy only shares its slices).
+  grpc::ByteBuffer bytes;
+  if (!targets.empty()) {
+    bool own_buffer = false;
+    (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ExecuteRequest>(
+        *forward, &bytes, &own_buffer);
+  }
   // Neighbours first, so they work while this node scans.
   for (const std::string& id : targets) {
     node_->services.metrics->Add(node_->services.metrics->queries_forwarded);
-    node_->services.peers->Call(
-        id, PeerMethod::kExecute, *forward, cq_, deadline, &scope_,
+    node_->services.peers->CallBytes(
+        id, PeerMethod::kExecute, bytes, cq_, deadline, &scope_,
         [this, id](const grpc::Status& status, grpc::ByteBuffer* reply) {
           if (!status.ok()) {
             aggregator_.ReportFailure(id, status);

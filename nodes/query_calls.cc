@@ -119,7 +119,9 @@ void QueryCall::StartFanout(bool with_local) {
   step_ = Step::kFanningOut;
   v1::ExecuteRequest forward;
   forward.set_query_id(query_id_);
-  *forward.mutable_filter() = request_.filter();
+  // Moved, not copied (up to 10,000 site keys): filter_ is what this call
+  // uses from here on.
+  forward.mutable_filter()->Swap(request_.mutable_filter());
   forward.set_limit(request_.limit());
   forward.add_path(env_.id());
   forward.set_hops_left(env_.config->strategy.max_hops - 1);
@@ -336,12 +338,15 @@ void ExecuteCall::OnRequest() {
   } else {
     local_->Finish(ExecutionOutcome());
   }
-  v1::ExecuteRequest forward = request_;
+  // The request moves into what is forwarded (no copy of its site keys);
+  // nothing below reads request_ again.
+  const int32_t hops_left = request_.hops_left();
+  v1::ExecuteRequest forward;
+  forward.Swap(&request_);
   forward.add_path(env_.id());
-  forward.set_hops_left(request_.hops_left() - 1);
+  forward.set_hops_left(hops_left - 1);
   fanout_->Start(has_share ? local_ : nullptr, path,
-                 request_.hops_left() > 0 ? &forward : nullptr, *filter,
-                 deadline());
+                 hops_left > 0 ? &forward : nullptr, *filter, deadline());
 }
 
 void ExecuteCall::OnCancelled() {
