@@ -34,7 +34,8 @@ bool ShutdownAllowed(const std::string& token, const std::string& peer,
 
 void ReleaseCall::OnRequest() {
   std::shared_ptr<QueryPlan> plan = services_.plans->Remove(
-      request_.query_id(), ClientKey(request_.client_id(), context_));
+      request_.query_id(),
+      ClientKey(request_.client_id(), context_, env_.tls_identities));
   if (plan == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '", request_.query_id(),

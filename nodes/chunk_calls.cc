@@ -153,8 +153,9 @@ grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
 // ------------------------------------------------------------- GetChunkCall
 
 void GetChunkCall::OnRequest() {
-  plan_ = services_.plans->Find(request_.query_id(),
-                                ClientKey(request_.client_id(), context_));
+  plan_ = services_.plans->Find(
+      request_.query_id(),
+      ClientKey(request_.client_id(), context_, env_.tls_identities));
   if (plan_ == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '",

@@ -28,7 +28,9 @@ std::string ClientKey(const std::string& client_id, const std::string& peer,
 }
 
 std::string ClientKey(const std::string& client_id,
-                      const grpc::ServerContext& context) {
+                      const grpc::ServerContext& context, bool tls_identity) {
+  if (!tls_identity) return ClientKey(client_id, context.peer());
+  // Made per call, so only where callers have certificates.
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   return ClientKey(client_id, context.peer(),
                    auth != nullptr ? TlsIdentity(*auth) : std::string());

@@ -22,9 +22,10 @@ namespace overlay {
 // `tls_identity` is TlsIdentity() of the call ("" without a certificate).
 std::string ClientKey(const std::string& client_id, const std::string& peer,
                       const std::string& tls_identity = "");
-// The key of the caller of `context`.
+// The key of the caller of `context`; with `tls_identity` (a node with
+// mutual TLS: every caller has a verified certificate) including it.
 std::string ClientKey(const std::string& client_id,
-                      const grpc::ServerContext& context);
+                      const grpc::ServerContext& context, bool tls_identity);
 
 // "x509_subject_alternative_name=localhost,127.0.0.1" for a caller that
 // presented a verified certificate; "" otherwise.

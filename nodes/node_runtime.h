@@ -77,6 +77,9 @@ struct NodeEnv {
   int64_t default_deadline_nanos = 0;  // default_query_deadline_ms
   int64_t result_ttl_nanos = 0;
   int64_t hop_cap_nanos = 0;           // neighbor_timeout_ms
+  // Mutual TLS: every caller has a verified certificate, and results are
+  // bound to its identity too (nodes/client_identity.h).
+  bool tls_identities = false;
 
   const std::string& id() const { return self->id; }
 };

@@ -127,6 +127,7 @@ absl::Status NodeServer::Bind() {
       int64_t{strategy.default_query_deadline_ms} * 1'000'000;
   env.result_ttl_nanos = int64_t{strategy.result_ttl_seconds} * 1'000'000'000;
   env.hop_cap_nanos = int64_t{strategy.neighbor_timeout_ms} * 1'000'000;
+  env.tls_identities = config_.tls.enabled() && config_.tls.mutual;
 
   if (self->share.has_value()) {
     LoadOptions load;

@@ -86,7 +86,7 @@ void QueryCall::OnRequest() {
   chunk_size_ = request_.chunk_size() > 0
                     ? request_.chunk_size()
                     : env_.config->strategy.chunk_size;
-  client_ = ClientKey(request_.client_id(), context_);
+  client_ = ClientKey(request_.client_id(), context_, env_.tls_identities);
   if (absl::Status room = services_.plans->Reserve(client_); !room.ok()) {
     Fail(ToGrpcStatus(room));
     return;

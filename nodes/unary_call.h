@@ -42,7 +42,6 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/byte_buffer.h>
-
 #include <grpcpp/support/proto_buffer_writer.h>
 
 #include <memory>
@@ -54,8 +53,8 @@
 #include "core/fanout/deadline.h"
 #include "core/reactor/completion_tag.h"
 #include "core/reactor/done_tags.h"
-#include "glog/logging.h"
 #include "core/wire/request_parser.h"
+#include "glog/logging.h"
 #include "nodes/node_runtime.h"
 
 namespace overlay {
@@ -147,7 +146,7 @@ class UnaryCall : public CompletionTag {
   // Calls that must answer during shutdown (health) opt out of the gate.
   static constexpr bool kCountedByGate = true;
   // PeerService calls: refused (UNAUTHENTICATED, no work) unless the caller
-  // presents the node's peer credential (core/fanout/peer_credential.h).
+  // presents the node's peer credential (core/security/peer_credential.h).
   static constexpr bool kPeerOnly = false;
   // Turns the request's bytes into request_; any error is the call's
   // answer. Derived calls with a request type of their own shadow it.
