@@ -107,9 +107,21 @@ AdmissionStep ReleaseCall::AdmissionFor() {
   return step;
 }
 
+bool ShutdownAllowed(const std::string& token, const std::string& peer,
+                     bool presents_peer_credential,
+                     const std::string& shutdown_token,
+                     bool peer_secret_configured) {
+  if (!shutdown_token.empty() && ConstantTimeEquals(token, shutdown_token)) {
+    return true;
+  }
+  if (peer_secret_configured) return presents_peer_credential;
+  return IsLoopbackPeer(peer);
+}
+
 void ReleaseCall::OnRequest() {
   std::shared_ptr<QueryPlan> plan = services_.plans->Remove(
-      request_.query_id(), ClientKey(request_.client_id(), context_.peer()));
+      request_.query_id(),
+      ClientKey(request_.client_id(), context_, env_.tls_identities));
   if (plan == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '", request_.query_id(),
@@ -181,6 +193,8 @@ void MetricsCall::OnRequest() {
   r.set_calls_cancelled(get(m.calls_cancelled));
   r.set_queries_incomplete(get(m.queries_incomplete));
   r.set_queries_failed_missing(get(m.queries_failed_missing));
+  r.set_requests_refused(get(m.requests_refused));
+  r.set_peer_calls_refused(get(m.peer_calls_refused));
   // This call itself is in flight: report the others.
   r.set_in_flight(std::max<int64_t>(0, services_.gate->in_flight() - 1));
   r.set_scan_queue_depth(services_.workers->queued());
@@ -235,31 +249,21 @@ void MetricsCall::OnRequest() {
   Reply(r);
 }
 
-void HealthCheckCall::OnRequest() {
-  const std::string& service = request_.service();
-  if (!service.empty() && service != "overlay.v1.QueryService" &&
-      service != "overlay.v1.PeerService") {
-    Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                      "unknown service '" + service + "'"));
-    return;
-  }
-  grpc::health::v1::HealthCheckResponse response;
-  response.set_status(
-      services_.gate->closed()
-          ? grpc::health::v1::HealthCheckResponse::NOT_SERVING
-          : grpc::health::v1::HealthCheckResponse::SERVING);
-  Reply(response);
-}
-
 void ShutdownCall::OnRequest() {
-  const std::string& token = env_.config->shutdown_token;
-  const bool loopback = IsLoopbackPeer(context_.peer());
-  const bool token_ok = !token.empty() && request_.token() == token;
-  if (!loopback && !token_ok) {
-    LOG(WARNING) << "refused Shutdown from " << context_.peer();
-    Fail(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      "Shutdown is accepted only from loopback callers or "
-                      "with the config's shutdown token"));
+  const bool allowed = ShutdownAllowed(
+      request_.token(), context_.peer(),
+      services_.peer_credential->required() &&
+          services_.peer_credential->Accepts(context_.client_metadata()),
+      env_.config->shutdown_token, services_.peer_credential->required());
+  if (!allowed) {
+    LOG_EVERY_N(WARNING, 100) << "refused Shutdown from " << context_.peer();
+    Fail(grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        services_.peer_credential->required()
+            ? "Shutdown needs the peer secret (overlay_client "
+              "--peer-secret-file) or the config's shutdown token"
+            : "Shutdown is accepted only from loopback callers or with the "
+              "config's shutdown token"));
     return;
   }
   LOG(INFO) << "Shutdown requested by " << context_.peer();

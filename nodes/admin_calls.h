@@ -5,8 +5,8 @@
 // ReleaseResultCall (PeerService.ReleaseResult) drops this node's rows, or
 // forwards one hop along its route, or (flood) drops and stops the query
 // here and forwards to the neighbours not yet reached; MetricsCall
-// (QueryService.GetMetrics); ShutdownCall (QueryService.Shutdown, loopback
-// callers or the config's token only); HealthCheckCall.
+// (QueryService.GetMetrics); ShutdownCall (QueryService.Shutdown: see
+// ShutdownAllowed). Health is in health_calls.h.
 //
 // Admission: Release (Query pool, the client's class) and ReleaseResult
 // (Execute pool) are follow-ups: admitted at once, never queued, so freeing
@@ -47,6 +47,7 @@ class ReleaseResultCall final
       &PeerAsyncService::RequestReleaseResult;
   static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
   static constexpr bool kNotifyWhenDone = true;  // test hooks can stall it
+  static constexpr bool kPeerOnly = true;
   ReleaseResultCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
   AdmissionStep AdmissionFor();
@@ -81,32 +82,21 @@ class ShutdownCall final
   void OnRequest();
 };
 
-// grpc.health.v1.Health/Check: SERVING for "" and our two services while
-// the node takes work, NOT_SERVING once it is shutting down, NOT_FOUND for
-// other service names (as the protocol says).
-class HealthCheckCall final
-    : public UnaryCall<HealthCheckCall, grpc::health::v1::Health::AsyncService,
-                       grpc::health::v1::HealthCheckRequest,
-                       grpc::health::v1::HealthCheckResponse,
-                       RpcKind::kHealthCheck> {
- public:
-  static constexpr RequestMethod kRequestMethod =
-      &grpc::health::v1::Health::AsyncService::RequestCheck;
-  static grpc::health::v1::Health::AsyncService* service(const Node* node) {
-    return node->grpc.health;
-  }
-  static constexpr bool kCountedByGate = false;  // answers NOT_SERVING
-  HealthCheckCall(const Node* node, grpc::ServerCompletionQueue* cq)
-      : UnaryCall(node, cq) {}
-  void OnRequest();
-};
-
 // The admission class of overlay-internal requests that carry none
 // (ReleaseResult): the default team, client "(overlay)".
 RequestClass OverlayInternalClass(const ClientTable& clients);
-
 // True if `peer` (grpc's "ipv4:127.0.0.1:5000" form) is a loopback address.
 bool IsLoopbackPeer(const std::string& peer);
+
+// Who may stop a node (ShutdownCall): a caller presenting the config's
+// shutdown_token (any address) or the peer credential (the operator holds
+// the peer secret file); a loopback caller without either only in an open
+// overlay (no peer secret configured), where anyone may call PeerService
+// anyway. Everyone else gets PERMISSION_DENIED.
+bool ShutdownAllowed(const std::string& token, const std::string& peer,
+                     bool presents_peer_credential,
+                     const std::string& shutdown_token,
+                     bool peer_secret_configured);
 
 }  // namespace overlay
 

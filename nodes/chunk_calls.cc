@@ -274,16 +274,9 @@ grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
 // ------------------------------------------------------------- GetChunkCall
 
 AdmissionStep GetChunkCall::AdmissionFor() {
-  // Parsed here (once) for its client; an unreadable request is not
-  // admitted and fails in OnRequest.
-  parsed_ = grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                     v1::ChunkRequest>(&request_,
-                                                       &chunk_request_)
-                .ok();
-  if (!parsed_) return {};
   AdmissionStep step;
   step.pool = services_.query_admission;
-  step.request.cls = env_.clients->Classify(chunk_request_.client_id(),
+  step.request.cls = env_.clients->Classify(request_.client_id(),
                                             PeerHost(context_.peer()));
   step.request.priority = AdmissionPriority::kFollowUp;
   request_class_.set_team(step.request.cls.team);
@@ -292,27 +285,22 @@ AdmissionStep GetChunkCall::AdmissionFor() {
 }
 
 void GetChunkCall::OnRequest() {
-  if (!parsed_) {
-    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "unreadable ChunkRequest"));
-    return;
-  }
   plan_ = services_.plans->Find(
-      chunk_request_.query_id(),
-      ClientKey(chunk_request_.client_id(), context_.peer()));
+      request_.query_id(),
+      ClientKey(request_.client_id(), context_, env_.tls_identities));
   if (plan_ == nullptr) {
     Fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("unknown query id '",
-                                   chunk_request_.query_id(),
+                                   request_.query_id(),
                                    "' (never issued, released or expired)")));
     return;
   }
-  const int32_t index = chunk_request_.chunk_index();
+  const int32_t index = request_.chunk_index();
   if (index < 0 || index >= plan_->total_chunks()) {
     Fail(grpc::Status(
         grpc::StatusCode::OUT_OF_RANGE,
         absl::StrCat("chunk index ", index, " out of range: query '",
-                     chunk_request_.query_id(), "' has ",
+                     request_.query_id(), "' has ",
                      plan_->total_chunks(), " chunks")));
     return;
   }
@@ -336,7 +324,7 @@ void GetChunkCall::OnRequest() {
 
 void GetChunkCall::TakeOrWait() {
   std::shared_ptr<const FetchedChunk> fetched;
-  const int32_t index = chunk_request_.chunk_index();
+  const int32_t index = request_.chunk_index();
   switch (plan_->TakeOrWait(index, &chunk_ready_, cq_, &fetched)) {
     case QueryPlan::Slot::kReady:
       step_ = Step::kAnswered;
@@ -369,7 +357,7 @@ void GetChunkCall::OnTimer(bool ok) {
   if (ok && step_ == Step::kWaiting) {
     GiveUp(grpc::Status(
         grpc::StatusCode::DEADLINE_EXCEEDED,
-        absl::StrCat("chunk ", chunk_request_.chunk_index(), " of query '",
+        absl::StrCat("chunk ", request_.chunk_index(), " of query '",
                      plan_->query_id(), "' did not arrive in time")));
   }
   EndOperation();
@@ -384,7 +372,7 @@ void GetChunkCall::OnCancelled() {
 void GetChunkCall::GiveUp(const grpc::Status& status) {
   step_ = Step::kAnswered;
   if (waiting_for_chunk_ &&
-      plan_->StopWaiting(chunk_request_.chunk_index(), &chunk_ready_)) {
+      plan_->StopWaiting(request_.chunk_index(), &chunk_ready_)) {
     waiting_for_chunk_ = false;
     Fail(status);
     EndOperation();  // no notification will come
@@ -394,7 +382,7 @@ void GetChunkCall::GiveUp(const grpc::Status& status) {
 }
 
 void GetChunkCall::ReplyWithSerialized(std::string records) {
-  const int32_t index = chunk_request_.chunk_index();
+  const int32_t index = request_.chunk_index();
   v1::ChunkResponseRaw response;
   response.set_query_id(plan_->query_id());
   response.set_chunk_index(index);
@@ -411,27 +399,17 @@ void GetChunkCall::ReplyWithSerialized(std::string records) {
 // ---------------------------------------------------------------- FetchCall
 
 AdmissionStep FetchCall::AdmissionFor() {
-  parsed_ = grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                     v1::FetchRequest>(&request_,
-                                                       &fetch_request_)
-                .ok();
-  if (!parsed_) return {};
   AdmissionStep step;
   step.pool = services_.execute_admission;
   step.request.cls =
-      env_.clients->FromWire(fetch_request_.request_class().team(),
-                             fetch_request_.request_class().client());
+      env_.clients->FromWire(request_.request_class().team(),
+                             request_.request_class().client());
   step.request.priority = AdmissionPriority::kFollowUp;
   return step;
 }
 
 void FetchCall::OnRequest() {
-  if (!parsed_) {
-    Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "unreadable FetchRequest"));
-    return;
-  }
-  v1::FetchRequest& request = fetch_request_;
+  v1::FetchRequest& request = request_;
   if (request.route_size() == 0) {  // this node owns the rows
     ServeOwnSlice(request);
     return;

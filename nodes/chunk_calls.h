@@ -68,10 +68,10 @@ grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
 grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
                              int32_t index, std::string* records);
 
-// Served raw: the request is parsed here, and a relayed chunk goes back as
-// the bytes its owner sent (ChunkResponseRaw), never parsed.
+// A relayed chunk goes back as the bytes its owner sent (ChunkResponseRaw),
+// never parsed.
 class GetChunkCall final
-    : public UnaryCall<GetChunkCall, QueryAsyncService, grpc::ByteBuffer,
+    : public UnaryCall<GetChunkCall, QueryAsyncService, v1::ChunkRequest,
                        grpc::ByteBuffer, RpcKind::kGetChunk> {
  public:
   static constexpr RequestMethod kRequestMethod =
@@ -101,8 +101,6 @@ class GetChunkCall final
   void ReplyWithSerialized(std::string records);
 
   Step step_ = Step::kStarting;
-  bool parsed_ = false;  // chunk_request_ holds the request
-  v1::ChunkRequest chunk_request_;
   v1::RequestClass request_class_;
   std::shared_ptr<QueryPlan> plan_;
   TagOf<GetChunkCall> chunk_tag_;
@@ -113,13 +111,14 @@ class GetChunkCall final
 };
 
 class FetchCall final
-    : public UnaryCall<FetchCall, PeerAsyncService, grpc::ByteBuffer,
+    : public UnaryCall<FetchCall, PeerAsyncService, v1::FetchRequest,
                        grpc::ByteBuffer, RpcKind::kFetch> {
  public:
   static constexpr RequestMethod kRequestMethod =
       &PeerAsyncService::RequestFetch;
   static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
   static constexpr bool kNotifyWhenDone = true;
+  static constexpr bool kPeerOnly = true;
   FetchCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq),
         slice_tag_(this, &FetchCall::OnSliceReady),
@@ -136,8 +135,6 @@ class FetchCall final
   void OnSliceReady(bool ok);
   void ReplyWithRecords(std::string records);
 
-  bool parsed_ = false;  // fetch_request_ holds the request
-  v1::FetchRequest fetch_request_;
   CancellationScope relay_;
   TagOf<FetchCall> slice_tag_;
   Notifier slice_ready_;

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "core/common/grpc_status.h"
+#include "core/wire/request_limits.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 
 namespace overlay {
 
@@ -52,11 +55,19 @@ void ExecuteFanout::Start(std::shared_ptr<LocalExecution> local,
   // Count every part first: a part may report before its start returns.
   aggregator_.Expect(static_cast<int>(targets.size()) +
                      (local_ != nullptr ? 1 : 0));
+  // Serialized once for every neighbour (a request may carry 10,000 site
+  // keys; a ByteBuffer copy only shares its slices).
+  grpc::ByteBuffer bytes;
+  if (!targets.empty()) {
+    bool own_buffer = false;
+    (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ExecuteRequest>(
+        *forward, &bytes, &own_buffer);
+  }
   // Neighbours first, so they work while this node scans.
   for (const std::string& id : targets) {
     node_->services.metrics->Add(node_->services.metrics->queries_forwarded);
-    node_->services.peers->Call(
-        id, PeerMethod::kExecute, *forward, cq_, deadline, &scope_,
+    node_->services.peers->CallBytes(
+        id, PeerMethod::kExecute, bytes, cq_, deadline, &scope_,
         [this, id](const grpc::Status& status, grpc::ByteBuffer* reply,
                    const PeerClient::CallInfo& info) {
           if (!status.ok()) {
@@ -71,6 +82,15 @@ void ExecuteFanout::Start(std::shared_ptr<LocalExecution> local,
             aggregator_.ReportFailure(
                 id, grpc::Status(grpc::StatusCode::DATA_LOSS,
                                  "unreadable Execute answer"));
+            return;
+          }
+          // Its counts size the portal's plan: checked like a request.
+          if (absl::Status valid = wire::ValidateExecuteAnswer(answer);
+              !valid.ok()) {
+            aggregator_.ReportFailure(
+                id, grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                 absl::StrCat("invalid Execute answer: ",
+                                              valid.message())));
             return;
           }
           aggregator_.ReportAnswer(id, &answer);

@@ -46,6 +46,11 @@ struct NodeMetrics {
   std::atomic<int64_t> queries_failed_missing{0};
   // Release floods this node started or forwarded.
   std::atomic<int64_t> release_floods{0};
+  // Requests refused before any work: malformed or over a limit
+  // (wire::ParseAndValidateRequest), and PeerService calls without the
+  // peer credential.
+  std::atomic<int64_t> requests_refused{0};
+  std::atomic<int64_t> peer_calls_refused{0};
   LatencyHistogram latency[static_cast<int>(RpcKind::kCount)];
 
   void Add(std::atomic<int64_t>& counter, int64_t n = 1) {

@@ -24,6 +24,7 @@
 #include "core/common/clock.h"
 #include "core/config/overlay_config.h"
 #include "core/fanout/peer_client.h"
+#include "core/security/peer_credential.h"
 #include "core/reactor/done_tags.h"
 #include "core/reactor/inflight_gate.h"
 #include "core/reactor/timer.h"
@@ -39,25 +40,31 @@
 #include "nodes/node_hooks.h"
 #include "nodes/node_metrics.h"
 #include "nodes/query_ids.h"
-#include "protos/health.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 
 namespace overlay {
 
-// QueryService with GetChunk served raw (grpc::ByteBuffer in and out), so
-// a chunk relayed from its owner is never parsed by the portal.
-using QueryAsyncService = v1::QueryService::WithAsyncMethod_Query<
+// Every method is served raw (grpc::ByteBuffer in and out): UnaryCall
+// parses and validates each request itself (wire::ParseAndValidateRequest),
+// so a hostile request never reaches protobuf's own parser (INTERNAL and a
+// log line per message), and a chunk relayed from its owner is never
+// parsed by the portal.
+using QueryAsyncService = v1::QueryService::WithRawMethod_Query<
     v1::QueryService::WithRawMethod_GetChunk<
-        v1::QueryService::WithAsyncMethod_Release<
-            v1::QueryService::WithAsyncMethod_GetMetrics<
-                v1::QueryService::WithAsyncMethod_Shutdown<
+        v1::QueryService::WithRawMethod_Release<
+            v1::QueryService::WithRawMethod_GetMetrics<
+                v1::QueryService::WithRawMethod_Shutdown<
                     v1::QueryService::Service>>>>>;
-// PeerService with Fetch served raw: a relaying node passes the owner's
-// bytes on without parsing them.
-using PeerAsyncService = v1::PeerService::WithAsyncMethod_Execute<
+using PeerAsyncService = v1::PeerService::WithRawMethod_Execute<
     v1::PeerService::WithRawMethod_Fetch<
-        v1::PeerService::WithAsyncMethod_ReleaseResult<
+        v1::PeerService::WithRawMethod_ReleaseResult<
             v1::PeerService::Service>>>;
+using HealthAsyncService = grpc::health::v1::Health::WithRawMethod_Check<
+    grpc::health::v1::Health::WithRawMethod_Watch<
+        grpc::health::v1::Health::Service>>;
+
+class HealthStatus;  // nodes/health_calls.h
 
 struct NodeEnv {
   const OverlayConfig* config = nullptr;
@@ -78,6 +85,9 @@ struct NodeEnv {
   int64_t default_deadline_nanos = 0;  // default_query_deadline_ms
   int64_t result_ttl_nanos = 0;
   int64_t hop_cap_nanos = 0;           // neighbor_timeout_ms
+  // Mutual TLS: every caller has a verified certificate, and results are
+  // bound to its identity too (nodes/client_identity.h).
+  bool tls_identities = false;
 
   const std::string& id() const { return self->id; }
 };
@@ -100,6 +110,8 @@ struct NodeServices {
   NodeMetrics* metrics = nullptr;
   QueryIds* ids = nullptr;
   NodeHooks* hooks = nullptr;  // never null (NoHooks)
+  const PeerCredential* peer_credential = nullptr;  // never null
+  HealthStatus* health = nullptr;  // serving status (Check, Watch)
   DoneTagOrphans* orphans = nullptr;
   NodeCache* cache = nullptr;  // never null; enabled() when attached
   std::function<void()> request_shutdown;  // thread-safe; returns at once
@@ -108,7 +120,7 @@ struct NodeServices {
 struct GrpcServices {
   QueryAsyncService* query = nullptr;
   PeerAsyncService* peer = nullptr;
-  grpc::health::v1::Health::AsyncService* health = nullptr;
+  HealthAsyncService* health = nullptr;
 };
 
 struct Node {

@@ -4,7 +4,6 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
 #include <algorithm>
@@ -14,9 +13,12 @@
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
 #include "core/reactor/timer.h"
+#include "core/security/tls_credentials.h"
+#include "core/wire/request_limits.h"
 #include "glog/logging.h"
 #include "nodes/admin_calls.h"
 #include "nodes/chunk_calls.h"
+#include "nodes/health_calls.h"
 #include "nodes/query_calls.h"
 #include "nodes/releases.h"
 
@@ -136,6 +138,7 @@ absl::Status NodeServer::Bind() {
       int64_t{strategy.default_query_deadline_ms} * 1'000'000;
   env.result_ttl_nanos = int64_t{strategy.result_ttl_seconds} * 1'000'000'000;
   env.hop_cap_nanos = int64_t{strategy.neighbor_timeout_ms} * 1'000'000;
+  env.tls_identities = config_.tls.enabled() && config_.tls.mutual;
 
   if (self->share.has_value()) {
     LoadOptions load;
@@ -173,6 +176,16 @@ absl::Status NodeServer::Bind() {
       clock, env.result_ttl_nanos, strategy.max_results_held,
       strategy.max_results_per_client, memory_.get());
   ids_ = std::make_unique<QueryIds>(self->id);
+  std::string secret = config_.peer_secret;
+  if (!options_.peer_secret.empty()) {
+    RETURN_IF_ERROR(ValidatePeerSecret(options_.peer_secret));
+    secret = options_.peer_secret;
+  }
+  if (secret.empty()) {
+    LOG(WARNING) << self->id << ": no peer secret configured: PeerService "
+                 << "(Execute, Fetch, ReleaseResult) accepts any caller";
+  }
+  peer_credential_ = std::make_unique<PeerCredential>(std::move(secret));
   workers_ = std::make_unique<WorkerPool>(strategy.scan_threads);
   NodeCacheOptions cache_options;
   cache_options.config = &config_;
@@ -194,6 +207,8 @@ absl::Status NodeServer::Bind() {
   services.hooks = options_.hooks != nullptr ? options_.hooks : NoHooks::Get();
   services.orphans = &orphans_;
   services.cache = cache_.get();
+  services.peer_credential = peer_credential_.get();
+  services.health = &health_;
   services.request_shutdown = [this] { RequestShutdown(); };
   node_.grpc.query = &query_service_;
   node_.grpc.peer = &peer_service_;
@@ -219,11 +234,18 @@ absl::Status NodeServer::Bind() {
   const int port = options_.listen_port >= 0 ? options_.listen_port
                                              : self->port;
   const std::string address = absl::StrCat(host, ":", port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentialsFor(config_.tls);
+  if (!credentials.ok()) return credentials.status();
+  builder.AddListeningPort(address, *credentials, &port_);
   builder.RegisterService(&query_service_);
   builder.RegisterService(&peer_service_);
   builder.RegisterService(&health_service_);
-  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  // The largest request cap: gRPC refuses anything bigger itself
+  // (RESOURCE_EXHAUSTED) before it is buffered; each RPC's own, smaller cap
+  // is checked when its call parses the request (request_limits.h).
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(wire::kMaxAnyRequestBytes));
   builder.SetMaxSendMessageSize(16 * 1024 * 1024);
   reactor_ = std::make_unique<CqReactor>(builder, strategy.reactor_threads);
   server_ = builder.BuildAndStart();
@@ -246,12 +268,20 @@ absl::Status NodeServer::Serve(
                                  ? it->second
                                  : config_.Find(id)->Address()});
   }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      NodeChannelCredentials(config_.tls);
+  if (!credentials.ok()) return credentials.status();
   PeerClientOptions peer_options;
   peer_options.budget.cap_nanos = node_.env.hop_cap_nanos;
+  if (peer_credential_->required()) {
+    peer_options.metadata.emplace_back(kPeerSecretKey,
+                                       peer_credential_->secret());
+  }
   NodeHooks* hooks = node_.services.hooks;
   peer_options.on_call_end = [hooks] { hooks->Changed(); };
   peers_ = std::make_unique<PeerClient>(
-      std::make_unique<NeighborTable>(neighbors), node_.env.timers,
+      std::make_unique<NeighborTable>(neighbors, *credentials),
+      node_.env.timers,
       std::move(peer_options));
   node_.services.peers = peers_.get();
 
@@ -268,6 +298,7 @@ absl::Status NodeServer::Serve(
       ReleaseResultCall::Listen(&node_, cq);
       HealthCheckCall::Listen(&node_, cq);
     }
+    HealthWatchCall::Listen(&node_, cq);  // re-armed as each watcher comes
   }
   reactor_->Start();
   janitor_ = std::make_unique<Janitor>(&node_, reactor_->queue(0));
@@ -304,7 +335,8 @@ void NodeServer::Shutdown() {
   }
   LOG(INFO) << node_.env.id() << ": shutting down";
   // 1. No new work.
-  gate_.Close();  // health answers NOT_SERVING from here on
+  gate_.Close();
+  health_.SetNotServing();  // Check answers it; Watch streams get it, end
   // 2. Queued calls fail now (their wake-ups reach live queues).
   query_admission_->Shutdown();
   execute_admission_->Shutdown();
@@ -326,7 +358,7 @@ void NodeServer::Shutdown() {
   // 7. Queues, then their threads, which free every remaining call.
   reactor_->ShutdownQueues();
   reactor_->Join();
-  // 7. The shared cache: nothing uses it any more.
+  // 8. The shared cache: nothing uses it any more.
   DetachCache();
   LOG(INFO) << node_.env.id() << ": stopped";
 }

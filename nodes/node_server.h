@@ -16,8 +16,9 @@
 // loaded (its data generation is part of the keys).
 //
 // Shutdown order (Shutdown(), also run by the destructor):
-//   1. close the in-flight gate: new calls get UNAVAILABLE and health
-//      answers NOT_SERVING;
+//   1. close the in-flight gate: new calls get UNAVAILABLE; health turns
+//      NOT_SERVING (Check answers it, every Watch stream is sent it and
+//      ended);
 //   2. shut admission down: every queued call is woken at once and fails
 //      UNAVAILABLE (its wake-up must reach a live queue, and the drain
 //      below must not wait for calls that never started work); permits
@@ -53,6 +54,8 @@
 #include "absl/synchronization/notification.h"
 #include "core/config/overlay_config.h"
 #include "core/reactor/cq_reactor.h"
+#include "core/security/peer_credential.h"
+#include "nodes/health_calls.h"
 #include "nodes/node_runtime.h"
 
 namespace overlay {
@@ -65,6 +68,9 @@ struct NodeOptions {
   int listeners_per_rpc = 4;  // armed listeners per RPC and queue
   double shutdown_grace_s = 3;
   bool reflection = true;     // serve grpc.reflection (a sync service)
+  // Overrides the config's peer secret when set (overlay_node
+  // --peer-secret-file); must pass ValidatePeerSecret.
+  std::string peer_secret;
   TimerService* timers = nullptr;  // null: real time
   NodeHooks* hooks = nullptr;      // null: none
   std::string shm_directory = "/dev/shm";  // of the shared cache segment
@@ -109,6 +115,8 @@ class NodeServer final {
   std::unique_ptr<AdmissionController> execute_admission_;
   NodeMetrics metrics_;
   InflightGate gate_;
+  std::unique_ptr<PeerCredential> peer_credential_;
+  HealthStatus health_;
   DoneTagOrphans orphans_;
   std::unique_ptr<ResultMemory> memory_;
   std::unique_ptr<InMemoryResultStore> results_;
@@ -120,7 +128,7 @@ class NodeServer final {
   std::unique_ptr<NodeCache> cache_;
   QueryAsyncService query_service_;
   PeerAsyncService peer_service_;
-  grpc::health::v1::Health::AsyncService health_service_;
+  HealthAsyncService health_service_;
   std::unique_ptr<CqReactor> reactor_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Janitor> janitor_;

@@ -109,7 +109,7 @@ void QueryCall::OnRequest() {
                     ? request_.chunk_size()
                     : env_.config->strategy.chunk_size;
   filter_key_ = CanonicalFilterKey(filter_);
-  client_ = ClientKey(request_.client_id(), context_.peer());
+  client_ = ClientKey(request_.client_id(), context_, env_.tls_identities);
   if (absl::Status room = services_.plans->Reserve(client_); !room.ok()) {
     Fail(ToGrpcStatus(room));
     return;
@@ -159,6 +159,8 @@ void QueryCall::StartFanout(bool with_local) {
   step_ = Step::kFanningOut;
   v1::ExecuteRequest forward;
   forward.set_query_id(query_id_);
+  // Copied: the plan keeps the client's filter too (Planned()), for
+  // chunks made anew from it.
   *forward.mutable_filter() = request_.filter();
   forward.set_limit(request_.limit());
   forward.add_path(env_.id());
@@ -391,6 +393,20 @@ void QueryCall::AnswerFromCache(std::vector<Segment> segments) {
 void QueryCall::Deliver(std::vector<Segment> segments,
                         std::vector<v1::NodeFailure> failures,
                         std::vector<v1::MissingShare> missing) {
+  // Record counts come from the neighbours' answers (each validated to
+  // 0..2^31-1): the chunk count they add up to must fit the plan's int32
+  // chunk indexes.
+  int64_t chunks = 0;
+  for (const Segment& segment : segments) {
+    chunks += (segment.records + chunk_size_ - 1) / chunk_size_;
+  }
+  if (chunks > INT32_MAX) {
+    Abandon(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("the result would have ", chunks, " chunks of ",
+                     chunk_size_, " records; at most ", INT32_MAX)));
+    return;
+  }
   // The shares as the client sees them (laid out by the plan), before a
   // small result is packed into one chunk.
   std::vector<v1::ShareResult> shares;
@@ -532,12 +548,15 @@ void ExecuteCall::OnRequest() {
     ReleasePermit();  // nothing to run here: forwarding takes no slot
     local_->Finish(ExecutionOutcome());
   }
-  v1::ExecuteRequest forward = request_;
+  // The request moves into what is forwarded (no copy of its site keys);
+  // nothing below reads request_ again.
+  const int32_t hops_left = request_.hops_left();
+  v1::ExecuteRequest forward;
+  forward.Swap(&request_);
   forward.add_path(env_.id());
-  forward.set_hops_left(request_.hops_left() - 1);
+  forward.set_hops_left(hops_left - 1);
   fanout_->Start(has_share ? local_ : nullptr, path,
-                 request_.hops_left() > 0 ? &forward : nullptr, *filter,
-                 deadline());
+                 hops_left > 0 ? &forward : nullptr, *filter, deadline());
 }
 
 void ExecuteCall::OnCancelled() {

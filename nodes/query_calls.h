@@ -132,6 +132,7 @@ class ExecuteCall final
       &PeerAsyncService::RequestExecute;
   static PeerAsyncService* service(const Node* node) { return node->grpc.peer; }
   static constexpr bool kNotifyWhenDone = true;
+  static constexpr bool kPeerOnly = true;
   ExecuteCall(const Node* node, grpc::ServerCompletionQueue* cq)
       : UnaryCall(node, cq) {}
 

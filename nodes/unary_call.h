@@ -5,8 +5,9 @@
 // part of the state machine every RPC shares:
 //
 //   kAwaitingRequest --request, ok--> re-arm a fresh listener, enter the
-//        gate (closed: UNAVAILABLE), take the deadline, test hooks
-//        (kHeld), then
+//        gate (closed: UNAVAILABLE), check the peer credential (PeerService
+//        calls: UNAUTHENTICATED), parse and validate the request, take the
+//        deadline, test hooks (kHeld), then
 //   kAdmitting --admitted--> kRunning: Derived::OnRequest()
 //   kRunning: the derived call's own sub-states; it ends with Reply()/Fail()
 //   kFinishing --Finish tag back (and the done tag, if asked)--> delete
@@ -40,6 +41,15 @@
 // order, and every operation it began (BeginOperation) ended.
 // Reactor-thread only, except OnAdmissionDecided (any thread; it only
 // posts the notifier).
+//
+// Every RPC is served raw: the request arrives as the bytes the caller sent
+// and is parsed here by Derived::ParseRequest (by default
+// wire::ParseAndValidateRequest: the per-RPC receive cap, UTF-8 of every
+// string field, the field limits), so a hostile request is refused with
+// INVALID_ARGUMENT (RESOURCE_EXHAUSTED for its size) naming the field and
+// the limit, before any work (admission included) and without a log line.
+// Derived calls see the typed `request_`. Replies are serialized here (or
+// passed on as bytes when Response is grpc::ByteBuffer).
 
 #ifndef OVERLAY_NODES_UNARY_CALL_H_
 #define OVERLAY_NODES_UNARY_CALL_H_
@@ -47,10 +57,12 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_writer.h>
 
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "absl/strings/numbers.h"
@@ -62,6 +74,7 @@
 #include "core/reactor/done_tags.h"
 #include "core/reactor/notifier.h"
 #include "core/reactor/timer.h"
+#include "core/wire/request_parser.h"
 #include "glog/logging.h"
 #include "nodes/node_runtime.h"
 
@@ -85,10 +98,11 @@ template <typename Derived, typename Service, typename Request,
           typename Response, RpcKind kKind>
 class UnaryCall : public CompletionTag, private AdmissionWaiter {
  public:
+  // Every method is registered raw (WithRawMethod_*).
   using RequestMethod = void (Service::*)(
-      grpc::ServerContext*, Request*,
-      grpc::ServerAsyncResponseWriter<Response>*, grpc::CompletionQueue*,
-      grpc::ServerCompletionQueue*, void*);
+      grpc::ServerContext*, grpc::ByteBuffer*,
+      grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>*,
+      grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
 
   UnaryCall(const UnaryCall&) = delete;
   UnaryCall& operator=(const UnaryCall&) = delete;
@@ -143,7 +157,15 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
     }
     Finish();
     services_.metrics->Add(services_.metrics->bytes_out, WireSize(response));
-    responder_.Finish(response, grpc::Status::OK, this);
+    if constexpr (std::is_same_v<Response, grpc::ByteBuffer>) {
+      responder_.Finish(response, grpc::Status::OK, this);
+    } else {
+      grpc::ByteBuffer bytes;
+      bool own_buffer = false;
+      (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, Response>(
+          response, &bytes, &own_buffer);
+      responder_.Finish(bytes, grpc::Status::OK, this);
+    }
   }
   void Fail(const grpc::Status& status) {
     Finish();
@@ -153,6 +175,15 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
 
   // Calls that must answer during shutdown (health) opt out of the gate.
   static constexpr bool kCountedByGate = true;
+  // PeerService calls: refused (UNAUTHENTICATED, no work) unless the caller
+  // presents the node's peer credential (core/security/peer_credential.h).
+  static constexpr bool kPeerOnly = false;
+  // Turns the request's bytes into request_; any error is the call's
+  // answer. Derived calls with a request type of their own shadow it.
+  static absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
+                                   Request* request) {
+    return wire::ParseAndValidateRequest(bytes, request);
+  }
   // Calls that wait (for children, scans, chunks) want to know when their
   // caller goes away.
   static constexpr bool kNotifyWhenDone = false;
@@ -196,7 +227,7 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
   const NodeServices& services_;
   grpc::ServerCompletionQueue* const cq_;
   grpc::ServerContext context_;
-  Request request_;
+  Request request_;  // parsed and validated before OnRequest()
 
  private:
   enum class State { kAwaitingRequest, kAdmitting, kHeld, kRunning, kFinishing };
@@ -209,7 +240,7 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
       done_pending_ = true;
     }
     (Derived::service(node_)->*Derived::kRequestMethod)(
-        &context_, &request_, &responder_, cq_, cq_, this);
+        &context_, &raw_request_, &responder_, cq_, cq_, this);
   }
 
   void OnRequestArrived(bool ok) {
@@ -223,8 +254,8 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
     }
     Listen(node_, cq_);
     start_nanos_ = env_.clock->NowNanos();
-    // Counted now: a raw request is consumed when the call parses it.
-    services_.metrics->Add(services_.metrics->bytes_in, WireSize(request_));
+    services_.metrics->Add(services_.metrics->bytes_in,
+                           raw_request_.Length());
     if (Derived::kCountedByGate) {
       if (!services_.gate->Enter()) {
         Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -232,6 +263,25 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
         return;
       }
       entered_gate_ = true;
+    }
+    // No work before the caller is known and the request is sound.
+    if (Derived::kPeerOnly &&
+        !services_.peer_credential->Accepts(context_.client_metadata())) {
+      services_.metrics->Add(services_.metrics->peer_calls_refused);
+      Fail(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        absl::StrCat(RpcName(kKind),
+                                     " is for the overlay's nodes only: "
+                                     "missing or wrong peer credential")));
+      return;
+    }
+    {
+      absl::Status parsed = Derived::ParseRequest(raw_request_, &request_);
+      raw_request_.Clear();
+      if (!parsed.ok()) {
+        services_.metrics->Add(services_.metrics->requests_refused);
+        Fail(ToGrpcStatus(parsed));
+        return;
+      }
     }
     deadline_ = FromSystemDeadline(*env_.clock, context_.deadline());
     if (!env_.timers->follows_real_time()) {  // see kFakeDeadlineKey
@@ -444,7 +494,8 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
   }
 
   State state_ = State::kAwaitingRequest;
-  grpc::ServerAsyncResponseWriter<Response> responder_;
+  grpc::ByteBuffer raw_request_;  // until parsed into request_
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> responder_;
   TagOf<UnaryCall> done_target_;
   DoneTag* done_tag_ = nullptr;  // owned unless orphaned
   TagOf<UnaryCall> resume_target_;

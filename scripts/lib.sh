@@ -95,12 +95,43 @@ live_nodes() {
   done
 }
 
+# config_has_peer_secret CONFIG: true if the config names its own peer
+# secret (key peer_secret or peer_secret_file).
+config_has_peer_secret() {
+  grep -Eq '"peer_secret(_file)?"[[:space:]]*:' "$1"
+}
+
+# peer_secret_file CONFIG RUN_DIR: prints the peer secret file the nodes of
+# the run get with --peer-secret-file, or nothing when the config names its
+# own. $OVERLAY_PEER_SECRET_FILE wins (two hosts: the same file on both);
+# else RUN_DIR/peer_secret, made (mode 0600, 256 random bits) if missing and
+# kept for the next start of the run, so a copy on another host stays valid.
+peer_secret_file() {
+  local config="$1" run="$2"
+  if [ -n "${OVERLAY_PEER_SECRET_FILE:-}" ]; then
+    [ -f "$OVERLAY_PEER_SECRET_FILE" ] ||
+      { echo "OVERLAY_PEER_SECRET_FILE=$OVERLAY_PEER_SECRET_FILE: no such file" >&2; return 1; }
+    echo "$OVERLAY_PEER_SECRET_FILE"
+    return 0
+  fi
+  config_has_peer_secret "$config" && return 0
+  local file="$run/peer_secret"
+  if [ ! -s "$file" ]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file.tmp" &&
+      echo >>"$file.tmp" && mv "$file.tmp" "$file") || return 1
+    echo "note: generated the overlay's peer secret into $file" >&2
+  fi
+  chmod 600 "$file"
+  echo "$file"
+}
+
 # start_nodes CONFIG RUN_DIR DATA [GROUP]: starts the config's processes (of
 # host group GROUP only, if given) in the background, logs and pid files in
-# RUN_DIR, and waits until every one reports SERVING. Stale pid files in
-# RUN_DIR are removed first; a node of it that still runs is an error.
-# Returns non-zero (after stopping what it started) if one dies or is not
-# healthy in time.
+# RUN_DIR, and waits until every one reports SERVING. Every node gets the
+# same peer secret (peer_secret_file above) unless the config names one.
+# Stale pid files in RUN_DIR are removed first; a node of it that still runs
+# is an error. Returns non-zero (after stopping what it started) if one dies
+# or is not healthy in time.
 start_nodes() {
   local config="$1" run="$2" data="$3" group="${4:-}"
   mkdir -p "$run"
@@ -111,6 +142,10 @@ start_nodes() {
     return 1
   fi
   printf '%s' "$config" >"$run/config"
+  local secret
+  secret=$(peer_secret_file "$config" "$run") || return 1
+  local -a secret_args=()
+  [ -n "$secret" ] && secret_args=(--peer-secret-file "$secret")
   local list
   if [ -n "$group" ]; then
     list=$("$OVERLAY_BIN/overlay_client" --config "$config" processes --group "$group") || return 1
@@ -120,13 +155,14 @@ start_nodes() {
   local id addr
   while read -r id addr; do
     "$OVERLAY_BIN/overlay_node" --config "$config" --id "$id" --data "$data" \
-      >"$run/$id.log" 2>&1 &
+      "${secret_args[@]}" >"$run/$id.log" 2>&1 &
     echo $! >"$run/$id.pid"
     echo "$addr" >"$run/$id.addr"
   done <<<"$list"
   local deadline=$((SECONDS + ${OVERLAY_START_TIMEOUT:-60}))
   while read -r id addr; do
-    until "$OVERLAY_BIN/overlay_client" --target "$addr" --timeout 1 health >/dev/null 2>&1; do
+    # --config: under TLS the client takes the config's CA (and cert).
+    until "$OVERLAY_BIN/overlay_client" --config "$config" --target "$addr" --timeout 1 health >/dev/null 2>&1; do
       if ! pid_alive "$(cat "$run/$id.pid")"; then
         echo "node $id exited during start; its log ($run/$id.log) ends:" >&2
         tail -n 20 "$run/$id.log" >&2

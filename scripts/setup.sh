@@ -11,7 +11,8 @@ PACKAGES=(build-essential cmake pkg-config
   libabsl-dev rapidjson-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf iproute2 procps
-  clang libclang-rt-14-dev llvm-14)  # clang: the -Wthread-safety build and fuzzing
+  clang libclang-rt-14-dev llvm-14  # clang: the -Wthread-safety build and fuzzing
+  grpc-proto openssl)  # grpc.health.v1 definition; TLS test certificates
 
 missing=()
 for p in "${PACKAGES[@]}"; do

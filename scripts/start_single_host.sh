@@ -5,7 +5,10 @@
 # in the foreground until Ctrl+C (or scripts/stop.sh from another shell),
 # then stops them all cleanly. --background returns once all are healthy.
 # The data root: $OVERLAY_DATA, else ../shared/data/2020-fire/data, else a
-# generated data set.
+# generated data set. Unless the config names a peer secret (or
+# $OVERLAY_PEER_SECRET_FILE does), the nodes share one generated into the
+# run dir (peer_secret, mode 0600); `overlay_client --peer-secret-file
+# <run>/peer_secret shutdown` stops a node by RPC.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 background=0

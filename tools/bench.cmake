@@ -23,8 +23,8 @@ add_library(overlay_bench_lib STATIC
 target_include_directories(overlay_bench_lib
   PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
 target_link_libraries(overlay_bench_lib
-  PUBLIC overlay::proto overlay::wire overlay::reactor gRPC::grpc++
-         absl::status absl::statusor absl::synchronization absl::time
+  PUBLIC overlay::proto overlay::health_proto overlay::wire overlay::reactor
+         gRPC::grpc++ absl::status absl::statusor absl::synchronization absl::time
          Threads::Threads
   PRIVATE overlay::metrics overlay::common absl::strings absl::str_format)
 overlay_set_warnings(overlay_bench_lib)
@@ -32,6 +32,7 @@ add_library(overlay::bench ALIAS overlay_bench_lib)
 
 overlay_cc_binary(NAME overlay_bench
   SRCS ${_bench}/overlay_bench.cc
-  DEPS overlay::bench overlay::config overlay::wire glog::glog absl::flags
+  DEPS overlay::bench overlay::config overlay::security overlay::wire
+       glog::glog absl::flags
        absl::flags_parse absl::flags_usage absl::flags_reflection
        absl::strings absl::str_format)

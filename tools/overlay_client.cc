@@ -13,6 +13,10 @@
 // deadline, taken when the query starts, and each RPC is sent with what is
 // left of it); default 60 s. --json, --records, --timeout and --parallel may
 // also follow the command.
+// TLS: --ca-file F (and --cert-file F --key-file F for a mutual-TLS overlay);
+// with --config and none of them, the config's tls section is used (its CA,
+// and for mutual TLS the node certificate). --peer-secret-file F sends the
+// overlay's peer secret (Shutdown of an overlay with one needs it).
 // Exit codes: 0 a complete answer (or a command that worked); 3 an
 // incomplete answer (shares missing) accepted with --allow-partial; 1 an RPC
 // or data error, including an incomplete answer without --allow-partial;
@@ -39,6 +43,8 @@
 #include "absl/strings/str_format.h"
 #include "core/config/overlay_config.h"
 #include "core/reactor/completion_tag.h"
+#include "core/security/peer_credential.h"
+#include "core/security/tls_credentials.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/query_words.h"
 #include "google/protobuf/util/json_util.h"
@@ -62,6 +68,11 @@ struct ClientOptions {
   bool records = false;
   double timeout_s = 60;  // the whole query; each other command's RPC
   int parallel = 1;       // GetChunk calls in flight at most
+  ClientTlsFiles tls;     // --ca-file, --cert-file, --key-file
+  std::string peer_secret_file;
+  // Made from `tls` (or the config's) once the options are read.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::string peer_secret;
 };
 
 void Usage() {
@@ -74,6 +85,12 @@ void Usage() {
                "  --parallel N  GetChunk calls in flight, 1.."
             << kMaxParallel
             << " (default 1); output stays in order\n"
+               "  --ca-file F   TLS: the overlay's CA (default with --config:"
+               " its tls.ca_file)\n"
+               "  --cert-file F --key-file F   client certificate (mutual "
+               "TLS)\n"
+               "  --peer-secret-file F   send the overlay's peer secret "
+               "(shutdown)\n"
                "commands:\n"
             << QueryWordsUsage()
             << "  metrics [--all]   (--all needs --config; with the shared "
@@ -465,10 +482,11 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
   return complete ? kExitOk : kExitIncomplete;
 }
 
-absl::StatusOr<v1::MetricsResponse> FetchMetrics(const std::string& target,
-                                                 double timeout_s) {
+absl::StatusOr<v1::MetricsResponse> FetchMetrics(
+    const std::string& target, double timeout_s,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(target, credentials));
   grpc::ClientContext context;
   SetDeadline(context, timeout_s);
   v1::MetricsResponse response;
@@ -637,7 +655,7 @@ void PrintAdmission(
 int RunMetrics(const ClientOptions& options, bool all) {
   if (!all) {
     absl::StatusOr<v1::MetricsResponse> m =
-        FetchMetrics(options.target, options.timeout_s);
+        FetchMetrics(options.target, options.timeout_s, options.credentials);
     if (!m.ok()) {
       std::cerr << "error: " << m.status().message() << "\n";
       return kExitError;
@@ -669,7 +687,8 @@ int RunMetrics(const ClientOptions& options, bool all) {
   std::vector<std::pair<const ProcessConfig*, v1::MetricsResponse>> up;
   for (const ProcessConfig& p : config->processes) {
     absl::StatusOr<v1::MetricsResponse> m =
-        FetchMetrics(p.Address(), std::min(options.timeout_s, 2.0));
+        FetchMetrics(p.Address(), std::min(options.timeout_s, 2.0),
+                     options.credentials);
     if (m.ok()) up.emplace_back(&p, *m);
     if (!m.ok()) {
       ++down;
@@ -726,8 +745,7 @@ int RunProcesses(const ClientOptions& options,
 // grpc.health.v1.Health/Check through a generic stub (no generated code
 // needed): the request is empty; the reply's field 1 is the status enum.
 int RunHealth(const ClientOptions& options) {
-  auto channel =
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(options.target, options.credentials);
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext context;
@@ -774,7 +792,10 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
   const std::string name = arg.substr(0, eq);
   const bool takes_value =
       name == "--timeout" || name == "--parallel" ||
-      (before_command && (name == "--target" || name == "--config"));
+      (before_command &&
+       (name == "--target" || name == "--config" || name == "--ca-file" ||
+        name == "--cert-file" || name == "--key-file" ||
+        name == "--peer-secret-file"));
   if (!takes_value) {
     if (arg == "--json") {
       options->json = true;
@@ -803,7 +824,13 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
   if (name == "--parallel") {
     return ParseParallel(value, &options->parallel) ? Taken::kYes : Taken::kBad;
   }
-  (name == "--target" ? options->target : options->config_path) = value;
+  std::string* field = name == "--target"        ? &options->target
+                       : name == "--config"      ? &options->config_path
+                       : name == "--ca-file"     ? &options->tls.ca_file
+                       : name == "--cert-file"   ? &options->tls.cert_file
+                       : name == "--key-file"    ? &options->tls.key_file
+                                                 : &options->peer_secret_file;
+  *field = value;
   return Taken::kYes;
 }
 
@@ -831,17 +858,42 @@ int Main(int argc, char** argv) {
     if (taken == Taken::kBad) return Usage(), kExitUsage;
     if (taken == Taken::kNo) words.push_back(args[i++]);
   }
-  if (options.target.empty()) {
-    options.target = "127.0.0.1:60051";
-    if (!options.config_path.empty()) {
-      absl::StatusOr<OverlayConfig> config =
-          LoadOverlayConfig(options.config_path);
-      if (!config.ok()) {
-        std::cerr << "overlay_client: " << config.status().message() << "\n";
-        return kExitUsage;
-      }
+  const bool tls_flags = !options.tls.ca_file.empty() ||
+                         !options.tls.cert_file.empty() ||
+                         !options.tls.key_file.empty();
+  if (!options.config_path.empty() &&
+      (options.target.empty() || !tls_flags)) {
+    absl::StatusOr<OverlayConfig> config =
+        LoadOverlayConfig(options.config_path);
+    if (!config.ok()) {
+      std::cerr << "overlay_client: " << config.status().message() << "\n";
+      return kExitUsage;
+    }
+    if (options.target.empty()) {
       options.target = config->Find(config->portal)->Address();
     }
+    if (!tls_flags) options.tls = ClientTlsFilesOf(*config);
+  }
+  if (options.target.empty()) options.target = "127.0.0.1:60051";
+  {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        ClientChannelCredentials(options.tls);
+    if (!credentials.ok()) {
+      std::cerr << "overlay_client: " << credentials.status().message()
+                << "\n";
+      return kExitUsage;
+    }
+    options.credentials = *std::move(credentials);
+  }
+  if (!options.peer_secret_file.empty()) {
+    absl::StatusOr<std::string> secret =
+        ReadPeerSecretFile(options.peer_secret_file);
+    if (!secret.ok()) {
+      std::cerr << "overlay_client: --peer-secret-file: "
+                << secret.status().message() << "\n";
+      return kExitUsage;
+    }
+    options.peer_secret = *std::move(secret);
   }
   const std::string& command = words[0];
   if (command == "processes") return RunProcesses(options, words);
@@ -853,10 +905,13 @@ int Main(int argc, char** argv) {
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   auto stub = v1::QueryService::NewStub(grpc::CreateCustomChannel(
-      options.target, grpc::InsecureChannelCredentials(), channel_args));
+      options.target, options.credentials, channel_args));
   if (command == "shutdown") {
     grpc::ClientContext context;
     SetDeadline(context, options.timeout_s);
+    if (!options.peer_secret.empty()) {
+      context.AddMetadata(kPeerSecretKey, options.peer_secret);
+    }
     v1::ShutdownResponse response;
     grpc::Status status =
         stub->Shutdown(&context, v1::ShutdownRequest(), &response);

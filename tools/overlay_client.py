@@ -15,6 +15,9 @@ the record count, then releases the result. --timeout bounds the whole query
 (Query, every GetChunk and the Release share one deadline, taken when the
 query starts; each RPC is sent with what is left of it); default 60 s.
 --json, --records, --timeout and --parallel may also follow the command.
+TLS: --ca-file F (and --cert-file F --key-file F for mutual TLS); with
+--config and none of them, the config's tls section is used. --peer-secret-file
+F sends the overlay's peer secret (shutdown of an overlay with one needs it).
 Exit codes: 0 a complete answer (or a command that worked); 3 an incomplete
 answer (shares missing) accepted with --allow-partial; 1 an RPC or data error,
 including an incomplete answer without --allow-partial; 2 bad arguments.
@@ -75,6 +78,10 @@ def usage():
         "usage: overlay_client.py [--target host:port | --config F] "
         "[--json] [--records] [--timeout S] [--parallel N] [--stubs DIR] "
         "COMMAND [WORDS...]\n"
+        "  --ca-file F   TLS: the overlay's CA (default with --config: its "
+        "tls.ca_file)\n"
+        "  --cert-file F --key-file F   client certificate (mutual TLS)\n"
+        "  --peer-secret-file F   send the overlay's peer secret (shutdown)\n"
         "  --timeout S   deadline of the whole query: Query, chunks and "
         "Release\n"
         "                (default 60)\n"
@@ -581,8 +588,20 @@ class Client:
         self.pb_grpc = pb_grpc
 
     def channel(self, target):
-        return self.grpc.insecure_channel(target, options=[
-            ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)])
+        options = [("grpc.max_receive_message_length", MAX_RECEIVE_BYTES)]
+        o = self.options
+        if not o.ca_file:
+            return self.grpc.insecure_channel(target, options=options)
+        credentials = self.grpc.ssl_channel_credentials(
+            root_certificates=_read(o.ca_file),
+            private_key=_read(o.key_file) if o.key_file else None,
+            certificate_chain=_read(o.cert_file) if o.cert_file else None)
+        return self.grpc.secure_channel(target, credentials, options=options)
+
+    def secret_metadata(self):
+        if not self.options.peer_secret_file:
+            return ()
+        return (("overlay-peer-secret", self.options.peer_secret),)
 
     def rpc_error(self, error):
         code = error.code()
@@ -838,14 +857,15 @@ class Client:
         return EXIT_OK if down == 0 else EXIT_ERROR
 
     def run_health(self):
-        from protos import health_pb2, health_pb2_grpc
-        stub = health_pb2_grpc.HealthStub(self.channel(self.options.target))
+        # grpc.health.v1.Health/Check without generated code (as the C++
+        # client): the request is empty, the reply's field 1 the status.
+        check = self.channel(self.options.target).unary_unary(
+            "/grpc.health.v1.Health/Check")
         try:
-            reply = stub.Check(health_pb2.HealthCheckRequest(),
-                               timeout=min(self.options.timeout, 5.0))
+            reply = check(b"", timeout=min(self.options.timeout, 5.0))
         except self.grpc.RpcError as e:
             return self.rpc_error(e)
-        serving = reply.status == health_pb2.HealthCheckResponse.SERVING
+        serving = reply == b"\x08\x01"
         sys.stdout.write("%s %s\n" % (self.options.target,
                                       "SERVING" if serving else "NOT_SERVING"))
         return EXIT_OK if serving else EXIT_ERROR
@@ -854,7 +874,8 @@ class Client:
         stub = self.pb_grpc.QueryServiceStub(self.channel(self.options.target))
         try:
             stub.Shutdown(self.pb.ShutdownRequest(),
-                          timeout=self.options.timeout)
+                          timeout=self.options.timeout,
+                          metadata=self.secret_metadata())
         except self.grpc.RpcError as e:
             return self.rpc_error(e)
         sys.stdout.write("shutdown accepted by %s\n" % self.options.target)
@@ -991,6 +1012,11 @@ def run_processes(options, words):
 
 # ---------------------------------------------------------------------------
 
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 class Options:
     target = ""
     config = ""
@@ -999,6 +1025,11 @@ class Options:
     timeout = DEFAULT_TIMEOUT_S  # the whole query; each other command's RPC
     parallel = 1                 # GetChunk calls in flight at most
     stubs = ""
+    ca_file = ""                 # TLS: the overlay's CA
+    cert_file = ""               # and a client certificate (mutual TLS)
+    key_file = ""
+    peer_secret_file = ""        # sent by shutdown
+    peer_secret = ""
 
 
 def parse_timeout(value):
@@ -1029,7 +1060,8 @@ def take_option(argv, i, before_command, options):
     name, eq, value = arg.partition("=")
     value_options = ("--timeout", "--parallel")
     if before_command:
-        value_options += ("--target", "--config", "--stubs")
+        value_options += ("--target", "--config", "--stubs", "--ca-file",
+                          "--cert-file", "--key-file", "--peer-secret-file")
     if name not in value_options:
         if arg == "--json":
             options.json = True
@@ -1050,7 +1082,7 @@ def take_option(argv, i, before_command, options):
     elif name == "--parallel":
         options.parallel = parse_parallel(value)
     else:
-        setattr(options, name[2:], value)
+        setattr(options, name[2:].replace("-", "_"), value)
     return i
 
 
@@ -1108,13 +1140,36 @@ def main(argv):
         options, words = parse_global(argv)
         if words[0] == "processes":
             return run_processes(options, words)
-        if not options.target:
-            options.target = DEFAULT_TARGET
-            if options.config:
-                config = load_config(options.config)
+        tls_flags = options.ca_file or options.cert_file or options.key_file
+        if options.config and (not options.target or not tls_flags):
+            config = load_config(options.config)
+            if not options.target:
                 portal = next(p for p in config["processes"]
                               if p["id"] == config["portal"])
                 options.target = process_address(portal)
+            tls = config.get("tls")
+            if not tls_flags and isinstance(tls, dict):
+                # A client on a node's host: the config's CA (and, for
+                # mutual TLS, the node certificate), as the C++ client.
+                base = os.path.dirname(os.path.abspath(options.config))
+                options.ca_file = os.path.join(base, tls.get("ca_file", ""))
+                if tls.get("mutual"):
+                    options.cert_file = os.path.join(base, tls.get("cert_file", ""))
+                    options.key_file = os.path.join(base, tls.get("key_file", ""))
+        if not options.target:
+            options.target = DEFAULT_TARGET
+        if bool(options.cert_file) != bool(options.key_file):
+            raise ArgumentError("a client certificate needs both --cert-file "
+                                "and --key-file")
+        if options.cert_file and not options.ca_file:
+            raise ArgumentError("--cert-file/--key-file need --ca-file (TLS)")
+        if options.peer_secret_file:
+            try:
+                options.peer_secret = _read(options.peer_secret_file).decode(
+                    "ascii").strip()
+            except (OSError, UnicodeDecodeError) as e:
+                raise ConfigError("--peer-secret-file %s: %s" %
+                                  (options.peer_secret_file, e))
     except ArgumentError as e:
         if str(e):
             sys.stderr.write("overlay_client: %s\n" % e)

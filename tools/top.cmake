@@ -14,5 +14,6 @@ overlay_cc_library(NAME top_view
   PRIVATE_DEPS glog::glog)
 overlay_cc_binary(NAME overlay_top
   SRCS ${CMAKE_CURRENT_LIST_DIR}/top/overlay_top.cc
-  DEPS overlay::top_view overlay::config glog::glog absl::flags absl::flags_parse
+  DEPS overlay::top_view overlay::config overlay::security glog::glog
+       absl::flags absl::flags_parse
        absl::flags_usage absl::strings)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -12,12 +13,14 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <string_view>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "core/common/posix_error.h"
@@ -619,12 +622,75 @@ class JsonReader {
     return absl::OkStatus();
   }
 
+  absl::Status GetBool(const Value& object, const char* key,
+                       absl::string_view context, bool* out) const {
+    const Value* value = Member(object, key);
+    if (value == nullptr) return absl::OkStatus();
+    if (!value->IsBool()) {
+      return Error(context, absl::StrCat("key '", key, "' must be true or false"));
+    }
+    *out = value->GetBool();
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadTls(const Value& value, const std::string& base_dir,
+                       TlsOptions* out) const {
+    constexpr absl::string_view kContext = "tls";
+    if (!value.IsObject()) return Error(kContext, "must be an object");
+    RETURN_IF_ERROR(CheckKeys(value, kContext,
+                              {"cert_file", "key_file", "ca_file", "mutual"}));
+    for (auto [key, field] :
+         {std::pair{"cert_file", &TlsOptions::cert_file},
+          std::pair{"key_file", &TlsOptions::key_file},
+          std::pair{"ca_file", &TlsOptions::ca_file}}) {
+      RETURN_IF_ERROR(
+          GetString(value, key, kContext, /*required=*/true, &(out->*field)));
+      if ((out->*field).empty()) {
+        return Error(kContext, absl::StrCat("key '", key, "' is empty"));
+      }
+      out->*field = ResolveDataRoot(out->*field, base_dir);
+    }
+    return GetBool(value, "mutual", kContext, &out->mutual);
+  }
+
+  absl::Status ReadPeerSecret(const Value& root, const std::string& base_dir,
+                              OverlayConfig* out) const {
+    RETURN_IF_ERROR(GetString(root, "peer_secret", "", /*required=*/false,
+                              &out->peer_secret));
+    RETURN_IF_ERROR(GetString(root, "peer_secret_file", "",
+                              /*required=*/false, &out->peer_secret_file));
+    const bool has_secret = Member(root, "peer_secret") != nullptr;
+    const bool has_file = Member(root, "peer_secret_file") != nullptr;
+    if (has_secret && has_file) {
+      return Error("", "give either 'peer_secret' or 'peer_secret_file', "
+                       "not both");
+    }
+    if (has_secret && out->peer_secret.empty()) {
+      return Error("", "key 'peer_secret' is empty");
+    }
+    if (!has_file) return absl::OkStatus();
+    if (out->peer_secret_file.empty()) {
+      return Error("", "key 'peer_secret_file' is empty");
+    }
+    out->peer_secret_file = ResolveDataRoot(out->peer_secret_file, base_dir);
+    absl::StatusOr<std::string> secret =
+        ReadPeerSecretFile(out->peer_secret_file);
+    if (!secret.ok()) {
+      return absl::Status(secret.status().code(),
+                          absl::StrCat(source_, ": peer_secret_file: ",
+                                       secret.status().message()));
+    }
+    out->peer_secret = *std::move(secret);
+    return absl::OkStatus();
+  }
+
   absl::Status ReadConfig(const Value& root, const std::string& base_dir,
                           OverlayConfig* out) const {
     if (!root.IsObject()) return Error("", "the top level must be an object");
     RETURN_IF_ERROR(
         CheckKeys(root, "",
-                  {"name", "data_root", "portal", "shutdown_token", "strategy",
+                  {"name", "data_root", "portal", "shutdown_token",
+                   "peer_secret", "peer_secret_file", "tls", "strategy",
                    "admission", "clients", "processes"}));
     RETURN_IF_ERROR(
         GetString(root, "name", "", /*required=*/false, &out->name));
@@ -635,6 +701,10 @@ class JsonReader {
         GetString(root, "portal", "", /*required=*/true, &out->portal));
     RETURN_IF_ERROR(GetString(root, "shutdown_token", "", /*required=*/false,
                               &out->shutdown_token));
+    RETURN_IF_ERROR(ReadPeerSecret(root, base_dir, out));
+    if (const Value* tls = Member(root, "tls")) {
+      RETURN_IF_ERROR(ReadTls(*tls, base_dir, &out->tls));
+    }
     if (const Value* strategy = Member(root, "strategy")) {
       RETURN_IF_ERROR(ReadStrategy(*strategy, &out->strategy));
     }
@@ -870,9 +940,65 @@ std::vector<std::string> OverlayConfig::ProcessesInGroup(
   return ids;
 }
 
+bool operator==(const TlsOptions& a, const TlsOptions& b) {
+  return a.cert_file == b.cert_file && a.key_file == b.key_file &&
+         a.ca_file == b.ca_file && a.mutual == b.mutual;
+}
+
+absl::Status ValidatePeerSecret(std::string_view secret) {
+  if (secret.size() < kMinPeerSecretBytes ||
+      secret.size() > kMaxPeerSecretBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("peer secret is ", secret.size(), " characters; it must "
+                     "have ", kMinPeerSecretBytes, "..", kMaxPeerSecretBytes));
+  }
+  for (size_t i = 0; i < secret.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(secret[i]);
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "peer secret: character ", i, " (byte ", static_cast<int>(c),
+          ") is not printable ASCII without spaces"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadPeerSecretFile(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    return PosixError(absl::StrCat("peer secret file ", path), errno);
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("peer secret file ", path, " is not a regular file"));
+  }
+  if ((info.st_mode & 077) != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "peer secret file %s is accessible by group or others (mode %04o); "
+        "chmod 600 it",
+        path, info.st_mode & 07777));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return PosixError(absl::StrCat("cannot open ", path), errno);
+  std::string text(kMaxPeerSecretBytes + 64, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(
+                              text.back()))) {
+    text.pop_back();
+  }
+  if (absl::Status valid = ValidatePeerSecret(text); !valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("peer secret file ", path, ": ", valid.message()));
+  }
+  return text;
+}
+
 bool operator==(const OverlayConfig& a, const OverlayConfig& b) {
   return a.name == b.name && a.path == b.path && a.data_root == b.data_root &&
          a.portal == b.portal && a.shutdown_token == b.shutdown_token &&
+         a.peer_secret == b.peer_secret &&
+         a.peer_secret_file == b.peer_secret_file && a.tls == b.tls &&
          a.strategy == b.strategy && a.admission == b.admission &&
          a.clients == b.clients && a.processes == b.processes;
 }
@@ -943,6 +1069,28 @@ absl::Status ValidateOverlayConfig(const OverlayConfig& config) {
     return error("", status.message());
   }
   if (config.processes.empty()) return error("", "no processes");
+  if (!config.peer_secret.empty()) {
+    if (absl::Status valid = ValidatePeerSecret(config.peer_secret);
+        !valid.ok()) {
+      return error("", valid.message());
+    }
+  }
+  if (config.tls.enabled() || !config.tls.key_file.empty() ||
+      !config.tls.ca_file.empty()) {
+    for (auto [key, file] : {std::pair{"cert_file", &config.tls.cert_file},
+                             std::pair{"key_file", &config.tls.key_file},
+                             std::pair{"ca_file", &config.tls.ca_file}}) {
+      if (file->empty()) {
+        return error("tls", absl::StrCat("key '", key, "' is missing"));
+      }
+      std::ifstream in(*file, std::ios::binary);
+      if (!in) {
+        return error("tls", absl::StrCat(key, " ", *file,
+                                         " cannot be read: ",
+                                         std::strerror(errno)));
+      }
+    }
+  }
 
   // Per process: id, host, port, group, share; then unique ids/addresses.
   std::map<std::string, size_t> ids;
@@ -1066,6 +1214,26 @@ std::string ConfigToJson(const OverlayConfig& config) {
   string(config.portal);
   writer.Key("shutdown_token");
   string(config.shutdown_token);
+  if (!config.peer_secret_file.empty()) {
+    writer.Key("peer_secret_file");
+    string(config.peer_secret_file);
+  } else if (!config.peer_secret.empty()) {
+    writer.Key("peer_secret");
+    string(config.peer_secret);
+  }
+  if (config.tls.enabled()) {
+    writer.Key("tls");
+    writer.StartObject();
+    writer.Key("cert_file");
+    string(config.tls.cert_file);
+    writer.Key("key_file");
+    string(config.tls.key_file);
+    writer.Key("ca_file");
+    string(config.tls.ca_file);
+    writer.Key("mutual");
+    writer.Bool(config.tls.mutual);
+    writer.EndObject();
+  }
   writer.Key("strategy");
   writer.StartObject();
   for (const KnobRange& knob : kKnobs) {

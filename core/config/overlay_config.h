@@ -154,14 +154,48 @@ inline bool operator!=(const ClientConfig& a, const ClientConfig& b) {
   return !(a == b);
 }
 
+// TLS for every listening port and every call between nodes (tls: {...}).
+// Paths are resolved against the config file's folder.
+struct TlsOptions {
+  std::string cert_file;  // PEM certificate (chain) this node presents
+  std::string key_file;   // PEM private key of cert_file
+  std::string ca_file;    // PEM CA(s) that sign the nodes' (and clients') certs
+  // Every caller (nodes and clients) must present a certificate signed by
+  // ca_file; nodes dial neighbours with cert_file/key_file.
+  bool mutual = false;
+  bool enabled() const { return !cert_file.empty(); }
+};
+bool operator==(const TlsOptions& a, const TlsOptions& b);
+inline bool operator!=(const TlsOptions& a, const TlsOptions& b) {
+  return !(a == b);
+}
+
+// Rules for a peer secret (peer_secret, the file of peer_secret_file,
+// overlay_node --peer-secret-file): kMinPeerSecretBytes..kMaxPeerSecretBytes
+// printable ASCII characters, no whitespace (it travels as gRPC metadata).
+inline constexpr size_t kMinPeerSecretBytes = 16;
+inline constexpr size_t kMaxPeerSecretBytes = 1024;
+[[nodiscard]] absl::Status ValidatePeerSecret(std::string_view secret);
+// Reads a peer secret file: its contents less trailing whitespace, which
+// must pass ValidatePeerSecret. The file must not be accessible by group
+// or others (chmod 600), as ssh insists for keys. NOT_FOUND if missing;
+// INVALID_ARGUMENT otherwise, naming the file.
+absl::StatusOr<std::string> ReadPeerSecretFile(const std::string& path);
+
 struct OverlayConfig {
   std::string name;            // free text, for logs
   std::string path;            // the file it was loaded from
   std::string data_root;       // absolute; from "data_root", resolved
                                // against the config file's folder
   std::string portal;          // id of the client-facing process
-  std::string shutdown_token;  // if set, Shutdown from non-loopback
-                               // callers must carry it
+  std::string shutdown_token;  // if set, a Shutdown carrying it is
+                               // accepted from any caller
+  // The secret nodes present to each other (PeerService); empty: an open
+  // overlay (any caller may use PeerService). From "peer_secret", or read
+  // from "peer_secret_file" (kept, resolved, in peer_secret_file).
+  std::string peer_secret;
+  std::string peer_secret_file;
+  TlsOptions tls;  // tls.enabled(): every port speaks TLS only
   StrategyOptions strategy;
   AdmissionOptions admission;
   std::vector<ClientConfig> clients;  // known clients, in config order
@@ -194,7 +228,9 @@ absl::StatusOr<OverlayConfig> ParseOverlayConfig(std::string_view json,
 // portal exists; every process with a share is reachable from the portal;
 // shares do not overlap; strategy knobs in range; admission knobs in range,
 // teams unique, caps/floors only with their strategy and within
-// max_concurrency; clients unique and of a known team.
+// max_concurrency; clients unique and of a known team; a non-empty
+// peer_secret passes ValidatePeerSecret; tls has all three files, each
+// readable.
 // Messages are prefixed with config.path (or "overlay config" if empty).
 [[nodiscard]] absl::Status ValidateOverlayConfig(const OverlayConfig& config);
 

@@ -8,7 +8,12 @@
 
 namespace overlay {
 
-NeighborTable::NeighborTable(const std::vector<Neighbor>& neighbors) {
+NeighborTable::NeighborTable(
+    const std::vector<Neighbor>& neighbors,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (credentials == nullptr) {
+    credentials = grpc::InsecureChannelCredentials();
+  }
   for (const Neighbor& neighbor : neighbors) {
     grpc::ChannelArguments args;
     // Reconnect quickly after a neighbour restarts.
@@ -18,7 +23,7 @@ NeighborTable::NeighborTable(const std::vector<Neighbor>& neighbors) {
     Entry entry;
     entry.address = neighbor.address;
     entry.channel = grpc::CreateCustomChannel(
-        neighbor.address, grpc::InsecureChannelCredentials(), args);
+        neighbor.address, credentials, args);
     entry.stub = v1::PeerService::NewStub(entry.channel);
     entry.generic = std::make_unique<grpc::GenericStub>(entry.channel);
     ids_.push_back(neighbor.id);

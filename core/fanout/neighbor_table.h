@@ -2,14 +2,16 @@
 //
 // NeighborTable: one channel and PeerService stub per configured neighbour,
 // plus per-neighbour call statistics (calls, failures, last error) for the
-// metrics RPC. Owns the channels. Channels connect lazily and reconnect by
-// themselves. Thread-safe.
+// metrics RPC. Owns the channels, made with the given credentials
+// (insecure by default; TLS from core/security/tls_credentials.h). Channels
+// connect lazily and reconnect by themselves. Thread-safe.
 
 #ifndef OVERLAY_CORE_FANOUT_NEIGHBOR_TABLE_H_
 #define OVERLAY_CORE_FANOUT_NEIGHBOR_TABLE_H_
 
 #include <grpcpp/channel.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/status.h>
 
 #include <cstdint>
@@ -39,7 +41,9 @@ class NeighborTable final {
     std::string id;
     std::string address;
   };
-  explicit NeighborTable(const std::vector<Neighbor>& neighbors);
+  explicit NeighborTable(
+      const std::vector<Neighbor>& neighbors,
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   NeighborTable(const NeighborTable&) = delete;
   NeighborTable& operator=(const NeighborTable&) = delete;
 

@@ -39,15 +39,17 @@ class PeerClient::OutboundCall final : public CompletionTag {
   void Start(PeerMethod method, grpc::GenericStub* stub,
              const grpc::ByteBuffer& request, grpc::CompletionQueue* cq,
              int64_t deadline) {
-    pending_ = 1;
+    const bool timed =
+        !owner_->timers_->follows_real_time() && deadline != kNoDeadline;
+    pending_ = timed ? 2 : 1;
     reader_ = stub->PrepareUnaryCall(&context, PeerMethodPath(method),
                                      request, cq);
     reader_->StartCall();
+    if (timed) timer_.Set(cq, deadline);
+    // Last: once Finish is issued the call may complete, and be freed, on
+    // the queue's thread (a caller that is not that thread: tests), so
+    // nothing of it is touched after.
     reader_->Finish(&reply_, &status_, this);
-    if (!owner_->timers_->follows_real_time() && deadline != kNoDeadline) {
-      ++pending_;
-      timer_.Set(cq, deadline);
-    }
   }
 
   // Ends a call that never started: not the neighbour's doing, so its

@@ -27,27 +27,45 @@ bool StringOk(std::string_view value, size_t max_bytes) {
   return value.size() <= max_bytes && !FindInvalidUtf8(value).has_value();
 }
 
+// A field's name in two parts ("QueryRequest.filter." "site_keys"), joined
+// only when a message is made: a valid request builds no string at all
+// (each request of a query passes here at every hop).
+struct Name {
+  Name(std::string_view prefix, std::string_view field = {})  // NOLINT
+      : prefix(prefix), field(field) {}
+  std::string_view prefix;
+  std::string_view field;
+  std::string str() const { return absl::StrCat(View(prefix), View(field)); }
+};
+
 // `field` may be empty-checked too: ids that key state must be present.
-absl::Status CheckId(std::string_view field, const std::string& value,
+absl::Status CheckId(const Name& field, const std::string& value,
                      size_t max_bytes) {
-  if (value.empty()) return Invalid(View(field), " is empty");
-  return CheckStringField(field, value, max_bytes);
+  if (value.empty()) return Invalid(field.str(), " is empty");
+  if (StringOk(value, max_bytes)) return absl::OkStatus();
+  return CheckStringField(field.str(), value, max_bytes);
 }
 
-absl::Status CheckCount(std::string_view field, int count, int max_count) {
+absl::Status CheckString(const Name& field, std::string_view value,
+                         size_t max_bytes) {
+  if (StringOk(value, max_bytes)) return absl::OkStatus();
+  return CheckStringField(field.str(), value, max_bytes);
+}
+
+absl::Status CheckCount(const Name& field, int count, int max_count) {
   if (count > max_count) {
-    return Invalid(View(field), " has ", count, " entries; the limit is ",
+    return Invalid(field.str(), " has ", count, " entries; the limit is ",
                    max_count);
   }
   return absl::OkStatus();
 }
 
 template <typename T>
-absl::Status CheckRange(std::string_view field, T value, T lo, T hi,
+absl::Status CheckRange(const Name& field, T value, T lo, T hi,
                         std::string_view note = {}) {
   if (value < lo || value > hi) {
-    return Invalid(View(field), " must be ", lo, "..", hi, View(note), ", got ",
-                   value);
+    return Invalid(field.str(), " must be ", lo, "..", hi, View(note),
+                   ", got ", value);
   }
   return absl::OkStatus();
 }
@@ -55,13 +73,13 @@ absl::Status CheckRange(std::string_view field, T value, T lo, T hi,
 // Node ids of a path or route: bounded count, each a bounded, non-empty,
 // UTF-8 string.
 absl::Status CheckNodeIds(
-    std::string_view field,
+    const Name& field,
     const google::protobuf::RepeatedPtrField<std::string>& ids) {
   RETURN_IF_ERROR(CheckCount(field, ids.size(), kMaxPathLength));
   for (int i = 0; i < ids.size(); ++i) {
     if (ids[i].empty() || !StringOk(ids[i], kMaxNodeIdBytes)) {
-      return CheckId(absl::StrCat(View(field), "[", i, "]"), ids[i],
-                     kMaxNodeIdBytes);
+      const std::string indexed = absl::StrCat(field.str(), "[", i, "]");
+      return CheckId({indexed}, ids[i], kMaxNodeIdBytes);
     }
   }
   return absl::OkStatus();
@@ -69,8 +87,8 @@ absl::Status CheckNodeIds(
 
 absl::Status CheckHopBudget(std::string_view message, int path_size,
                             int32_t hops_left) {
-  RETURN_IF_ERROR(CheckRange<int32_t>(absl::StrCat(View(message), ".hops_left"),
-                                      hops_left, 0, kMaxHops));
+  RETURN_IF_ERROR(
+      CheckRange<int32_t>({message, ".hops_left"}, hops_left, 0, kMaxHops));
   // Both are bounded now: the sum cannot overflow.
   if (path_size + hops_left > kMaxPathLength) {
     return Invalid(View(message), ": path of ", path_size,
@@ -82,61 +100,57 @@ absl::Status CheckHopBudget(std::string_view message, int path_size,
 
 absl::Status CheckRequestClass(std::string_view message,
                                const v1::RequestClass& request_class) {
-  RETURN_IF_ERROR(
-      CheckStringField(absl::StrCat(View(message), ".request_class.team"),
-                       request_class.team(), kMaxTeamBytes));
-  return CheckStringField(absl::StrCat(View(message), ".request_class.client"),
-                          request_class.client(), kMaxClientIdBytes);
+  RETURN_IF_ERROR(CheckString({message, ".request_class.team"},
+                              request_class.team(), kMaxTeamBytes));
+  return CheckString({message, ".request_class.client"},
+                     request_class.client(), kMaxClientIdBytes);
 }
 
 absl::Status CheckFilter(std::string_view prefix, const v1::Filter& filter) {
-  const auto name = [&](std::string_view field) {
-    return absl::StrCat(View(prefix), View(field));
-  };
-  RETURN_IF_ERROR(CheckCount(name("parameters"), filter.parameters_size(),
+  RETURN_IF_ERROR(CheckCount({prefix, "parameters"}, filter.parameters_size(),
                              kMaxFilterParameters));
   for (int i = 0; i < filter.parameters_size(); ++i) {
     const int value = filter.parameters(i);
     if (value == v1::PARAMETER_UNSPECIFIED || !v1::Parameter_IsValid(value)) {
-      return Invalid(name("parameters"), "[", i,
+      return Invalid(View(prefix), "parameters[", i,
                      "]: unknown parameter (enum value ", value,
                      "); known: OZONE, PM2.5, PM10, NO2, SO2, CO");
     }
   }
-  RETURN_IF_ERROR(CheckCount(name("categories"), filter.categories_size(),
+  RETURN_IF_ERROR(CheckCount({prefix, "categories"}, filter.categories_size(),
                              kMaxFilterCategories));
   if (filter.has_from_utc_seconds()) {
     RETURN_IF_ERROR(CheckRange<int64_t>(
-        name("from_utc_seconds"), filter.from_utc_seconds(), kMinUtcSeconds,
-        kMaxUtcSeconds, " (years 0000..9999)"));
+        {prefix, "from_utc_seconds"}, filter.from_utc_seconds(),
+        kMinUtcSeconds, kMaxUtcSeconds, " (years 0000..9999)"));
   }
   if (filter.has_to_utc_seconds()) {
-    RETURN_IF_ERROR(CheckRange<int64_t>(name("to_utc_seconds"),
-                                        filter.to_utc_seconds(), kMinUtcSeconds,
-                                        kMaxUtcSeconds, " (years 0000..9999)"));
+    RETURN_IF_ERROR(CheckRange<int64_t>(
+        {prefix, "to_utc_seconds"}, filter.to_utc_seconds(), kMinUtcSeconds,
+        kMaxUtcSeconds, " (years 0000..9999)"));
   }
-  RETURN_IF_ERROR(
-      CheckCount(name("site_keys"), filter.site_keys_size(), kMaxSiteKeys));
+  RETURN_IF_ERROR(CheckCount({prefix, "site_keys"}, filter.site_keys_size(),
+                             kMaxSiteKeys));
   for (int i = 0; i < filter.site_keys_size(); ++i) {
     if (!StringOk(filter.site_keys(i), kMaxSiteKeyBytes)) {
-      return CheckStringField(absl::StrCat(name("site_keys"), "[", i, "]"),
-                              filter.site_keys(i), kMaxSiteKeyBytes);
+      return CheckStringField(
+          absl::StrCat(View(prefix), "site_keys[", i, "]"),
+          filter.site_keys(i), kMaxSiteKeyBytes);
     }
   }
   if (filter.has_prefix()) {
     RETURN_IF_ERROR(
-        CheckStringField(name("prefix"), filter.prefix(), kMaxPrefixBytes));
+        CheckString({prefix, "prefix"}, filter.prefix(), kMaxPrefixBytes));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckLimitAndChunkSize(std::string_view message, int64_t limit,
                                     int32_t chunk_size) {
-  RETURN_IF_ERROR(CheckRange<int64_t>(absl::StrCat(View(message), ".limit"),
-                                      limit, 0, kMaxLimit, " (0: no limit)"));
-  return CheckRange<int32_t>(absl::StrCat(View(message), ".chunk_size"),
-                             chunk_size, 0, kMaxChunkSize,
-                             " (0: the overlay's default)");
+  RETURN_IF_ERROR(CheckRange<int64_t>({message, ".limit"}, limit, 0, kMaxLimit,
+                                      " (0: no limit)"));
+  return CheckRange<int32_t>({message, ".chunk_size"}, chunk_size, 0,
+                             kMaxChunkSize, " (0: the overlay's default)");
 }
 
 }  // namespace
@@ -192,17 +206,20 @@ absl::Status ValidateRequest(const v1::QueryRequest& request) {
 
 absl::Status ValidateRequest(const v1::ChunkRequest& request) {
   RETURN_IF_ERROR(
-      CheckId("ChunkRequest.query_id", request.query_id(), kMaxQueryIdBytes));
+      CheckId({"ChunkRequest.query_id"}, request.query_id(), kMaxQueryIdBytes));
   if (request.chunk_index() < 0) {
     return Invalid("ChunkRequest.chunk_index must be >= 0, got ",
                    request.chunk_index());
   }
-  return absl::OkStatus();
+  return CheckStringField("ChunkRequest.client_id", request.client_id(),
+                          kMaxClientIdBytes);
 }
 
 absl::Status ValidateRequest(const v1::ReleaseRequest& request) {
-  return CheckId("ReleaseRequest.query_id", request.query_id(),
-                 kMaxQueryIdBytes);
+  RETURN_IF_ERROR(CheckId({"ReleaseRequest.query_id"}, request.query_id(),
+                          kMaxQueryIdBytes));
+  return CheckStringField("ReleaseRequest.client_id", request.client_id(),
+                          kMaxClientIdBytes);
 }
 
 absl::Status ValidateRequest(const v1::MetricsRequest& request) {
@@ -216,11 +233,11 @@ absl::Status ValidateRequest(const v1::ShutdownRequest& request) {
 
 absl::Status ValidateRequest(const v1::ExecuteRequest& request) {
   RETURN_IF_ERROR(
-      CheckId("ExecuteRequest.query_id", request.query_id(), kMaxQueryIdBytes));
+      CheckId({"ExecuteRequest.query_id"}, request.query_id(), kMaxQueryIdBytes));
   RETURN_IF_ERROR(CheckFilter("ExecuteRequest.filter.", request.filter()));
   RETURN_IF_ERROR(CheckLimitAndChunkSize("ExecuteRequest", request.limit(),
                                          request.chunk_size()));
-  RETURN_IF_ERROR(CheckNodeIds("ExecuteRequest.path", request.path()));
+  RETURN_IF_ERROR(CheckNodeIds({"ExecuteRequest.path"}, request.path()));
   RETURN_IF_ERROR(CheckHopBudget("ExecuteRequest", request.path_size(),
                                  request.hops_left()));
   return CheckRequestClass("ExecuteRequest", request.request_class());
@@ -228,28 +245,49 @@ absl::Status ValidateRequest(const v1::ExecuteRequest& request) {
 
 absl::Status ValidateRequest(const v1::FetchRequest& request) {
   RETURN_IF_ERROR(
-      CheckId("FetchRequest.query_id", request.query_id(), kMaxQueryIdBytes));
-  RETURN_IF_ERROR(CheckNodeIds("FetchRequest.route", request.route()));
-  RETURN_IF_ERROR(CheckRange<int64_t>("FetchRequest.offset", request.offset(),
+      CheckId({"FetchRequest.query_id"}, request.query_id(), kMaxQueryIdBytes));
+  RETURN_IF_ERROR(CheckNodeIds({"FetchRequest.route"}, request.route()));
+  RETURN_IF_ERROR(CheckRange<int64_t>({"FetchRequest.offset"}, request.offset(),
                                       0, kMaxRecordOffset));
-  RETURN_IF_ERROR(CheckRange<int32_t>("FetchRequest.count", request.count(), 0,
+  RETURN_IF_ERROR(CheckRange<int32_t>({"FetchRequest.count"}, request.count(), 0,
                                       kMaxChunkSize));
   RETURN_IF_ERROR(CheckFilter("FetchRequest.filter.", request.filter()));
   RETURN_IF_ERROR(CheckLimitAndChunkSize("FetchRequest", request.limit(),
                                          request.chunk_size()));
-  RETURN_IF_ERROR(CheckRange<int64_t>("FetchRequest.segment_records",
+  RETURN_IF_ERROR(CheckRange<int64_t>({"FetchRequest.segment_records"},
                                       request.segment_records(), 0,
                                       kMaxLimit));
   return CheckRequestClass("FetchRequest", request.request_class());
 }
 
 absl::Status ValidateRequest(const v1::ReleaseResultRequest& request) {
-  RETURN_IF_ERROR(CheckId("ReleaseResultRequest.query_id", request.query_id(),
+  RETURN_IF_ERROR(CheckId({"ReleaseResultRequest.query_id"}, request.query_id(),
                           kMaxQueryIdBytes));
-  RETURN_IF_ERROR(CheckNodeIds("ReleaseResultRequest.route", request.route()));
-  RETURN_IF_ERROR(CheckNodeIds("ReleaseResultRequest.path", request.path()));
+  RETURN_IF_ERROR(CheckNodeIds({"ReleaseResultRequest.route"}, request.route()));
+  RETURN_IF_ERROR(CheckNodeIds({"ReleaseResultRequest.path"}, request.path()));
   return CheckHopBudget("ReleaseResultRequest", request.path_size(),
                         request.hops_left());
+}
+
+absl::Status ValidateExecuteAnswer(const v1::ExecuteResponse& answer) {
+  RETURN_IF_ERROR(CheckCount({"ExecuteResponse.hits"}, answer.hits_size(),
+                             kMaxAnswerEntries));
+  RETURN_IF_ERROR(CheckCount({"ExecuteResponse.failures"},
+                             answer.failures_size(), kMaxAnswerEntries));
+  for (int i = 0; i < answer.hits_size(); ++i) {
+    const v1::ShareHit& hit = answer.hits(i);
+    const bool ok = !hit.node_id().empty() &&
+                    StringOk(hit.node_id(), kMaxNodeIdBytes) &&
+                    hit.records() >= 0 && hit.records() <= kMaxShareRecords &&
+                    CheckNodeIds({"route"}, hit.route()).ok();
+    if (ok) continue;  // the name below is built for a bad hit only
+    const std::string name = absl::StrCat("ExecuteResponse.hits[", i, "]");
+    RETURN_IF_ERROR(CheckId({name, ".node_id"}, hit.node_id(), kMaxNodeIdBytes));
+    RETURN_IF_ERROR(CheckRange<int64_t>({name, ".records"}, hit.records(), 0,
+                                        kMaxShareRecords));
+    RETURN_IF_ERROR(CheckNodeIds({name, ".route"}, hit.route()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace overlay::wire

@@ -112,6 +112,18 @@ inline constexpr int64_t kMaxUtcSeconds = 253'402'300'799;  // 9999-12-31
 [[nodiscard]] absl::Status ValidateRequest(
     const v1::ReleaseResultRequest& request);
 
+// ---- Answers from neighbours (authenticated, but still checked: a bad
+// answer is one neighbour's failure, never a crash or an overflow). ----
+inline constexpr int kMaxAnswerEntries = 4096;  // hits, failures
+// Records one share may report: row indexes of a share are 32-bit.
+inline constexpr int64_t kMaxShareRecords = INT32_MAX;
+
+// An ExecuteResponse: entry counts, each hit's node id, share, route and
+// record count (0..kMaxShareRecords), failure texts bounded.
+// INVALID_ARGUMENT naming the entry.
+[[nodiscard]] absl::Status ValidateExecuteAnswer(
+    const v1::ExecuteResponse& answer);
+
 // The receive cap and name of each request type, for generic handlers.
 template <typename Request>
 struct RequestTraits;

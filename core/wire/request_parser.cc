@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "core/wire/utf8.h"
 
@@ -45,7 +46,10 @@ class Utf8Walker {
   // Walks one message of type `descriptor` up to the current limit (or the
   // end of the input); `path_` names where it is, below the top message.
   absl::Status Walk(const Descriptor& descriptor, int depth) {
-    std::vector<int> seen(static_cast<size_t>(descriptor.field_count()), 0);
+    // Occurrences per field (for "[index]" in messages); no allocation for
+    // our messages' field counts.
+    absl::InlinedVector<int, 16> seen(
+        static_cast<size_t>(descriptor.field_count()), 0);
     for (;;) {
       const uint32_t tag = in_->ReadTag();
       if (tag == 0) {

@@ -112,7 +112,47 @@ def csv():
           b'"n","a","i","f",\n')
 
 
+# node_handlers_fuzzer: byte 0 the RPC (index here), byte 1 the flags
+# (1: the peer secret, 2: append a live query id, (n << 2): node n of one_host).
+NODE_METHODS = ["Query", "GetChunk", "Release", "GetMetrics", "Shutdown", "Execute",
+                "Fetch", "ReleaseResult", "HealthCheck"]
+
+
+def node_call(name, method, message, secret=False, live=False, node=0):
+    flags = (1 if secret else 0) | (2 if live else 0) | (node << 2)
+    payload = message if isinstance(message, bytes) else message.SerializeToString()
+    write("node_handlers_fuzzer", name, bytes([NODE_METHODS.index(method), flags]) + payload)
+
+
+def node_handlers():
+    f = pb.Filter(parameters=[pb.PM25], min_concentration=10, max_concentration=50)
+    node_call("query", "Query", pb.QueryRequest(filter=f, limit=500, chunk_size=50,
+                                                 client_id="c", inline_first_chunk=True))
+    node_call("query_keys", "Query", pb.QueryRequest(
+        filter=pb.Filter(site_keys=["060371103", "840060371103"], prefix="06"), chunk_size=3))
+    node_call("chunk_live", "GetChunk", pb.ChunkRequest(chunk_index=1), live=True)
+    node_call("chunk_past_end", "GetChunk", pb.ChunkRequest(chunk_index=2**31 - 1), live=True)
+    node_call("release_live", "Release", pb.ReleaseRequest(), live=True)
+    node_call("metrics", "GetMetrics", pb.MetricsRequest(), node=3)
+    node_call("shutdown", "Shutdown", pb.ShutdownRequest(token="nope"))
+    node_call("execute", "Execute", pb.ExecuteRequest(
+        query_id="A-fuzz", filter=f, limit=10, path=["A"], hops_left=4, chunk_size=100,
+        request_class=pb.RequestClass(team="t", client="c")), secret=True, node=4)
+    node_call("execute_no_secret", "Execute", pb.ExecuteRequest(query_id="A-fuzz", path=["A"]),
+              node=1)
+    node_call("fetch_live", "Fetch", pb.FetchRequest(offset=0, count=20), secret=True, live=True)
+    node_call("fetch_far", "Fetch", pb.FetchRequest(offset=2**40, count=20000), secret=True,
+              live=True)
+    node_call("fetch_route", "Fetch", pb.FetchRequest(route=["E", "F"], offset=1, count=5),
+              secret=True, live=True)
+    node_call("release_result_flood", "ReleaseResult", pb.ReleaseResultRequest(
+        flood=True, path=["A"], hops_left=3), secret=True, live=True)
+    node_call("health", "HealthCheck", b"", node=5)
+    node_call("health_unknown", "HealthCheck", b"\x0a\x04nope")
+
+
 if __name__ == "__main__":
+    node_handlers()
     requests()
     chunks()
     words()

@@ -54,11 +54,14 @@ for p in config["processes"]:
 json.dump(config, open(sys.argv[2], "w"), indent=1)
 PY
 config="$work/config.json"
+# One peer secret for both hosts, as an operator copies it (see
+# scripts/start_two_hosts.sh): every Execute crossing the veth carries it.
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/peer_secret")
 declare -A ns_of=([host1]="$ns1" [host2]="$ns2")
 while read -r id addr; do
   group=host1; [[ "$addr" == 10.213.77.2:* ]] && group=host2
   ip netns exec "${ns_of[$group]}" "$bin/overlay_node" --config "$config" --id "$id" \
-    >"$work/$id.log" 2>&1 &
+    --peer-secret-file "$work/peer_secret" >"$work/$id.log" 2>&1 &
   pids+=($!)
   echo "$id $addr ${ns_of[$group]}" >>"$work/nodes"
 done < <("$bin/overlay_client" --config "$config" processes)

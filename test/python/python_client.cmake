@@ -30,5 +30,14 @@ else()
         "OVERLAY_PY_STUBS=${PROJECT_BINARY_DIR}/python;OVERLAY_CPP_CLIENT=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/overlay_client"
       LABELS "python"
       TIMEOUT 300)
+    # Hostile requests to every RPC of a real overlay (overlay_node).
+    add_test(NAME python_hostile_requests
+      COMMAND ${OVERLAY_TEST_PYTHON}
+              ${CMAKE_CURRENT_LIST_DIR}/test_hostile_requests.py)
+    set_tests_properties(python_hostile_requests PROPERTIES
+      ENVIRONMENT
+        "OVERLAY_PY_STUBS=${PROJECT_BINARY_DIR}/python;OVERLAY_BIN=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}"
+      LABELS "python"
+      TIMEOUT 300)
   endif()
 endif()

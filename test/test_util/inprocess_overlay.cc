@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
 #include "core/shmcache/shm_cache_options.h"
+#include "test/test_util/test_overlay.h"
 
 namespace overlay::testing {
 
@@ -197,6 +198,7 @@ absl::Status InProcessOverlay::Start(
   config_.name = absl::StrCat(config_.name, "-t", ::getpid(), "-",
                               overlays.fetch_add(1));
   config_.data_root = data_root;
+  config_.peer_secret = kTestPeerSecret;
   if (edit) edit(config_);
   RETURN_IF_ERROR(ValidateOverlayConfig(config_));
   for (const ProcessConfig& p : config_.processes) {
@@ -370,10 +372,18 @@ const Node& InProcessOverlay::node(const std::string& id) const {
 
 std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
     const std::string& id) const {
+  return Stub(id, grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
+    const std::string& id,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) const {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // A channel of its own (tests compare callers and credentials).
+  args.SetInt("overlay.test.channel", static_cast<int>(++channels_));
   return v1::QueryService::NewStub(grpc::CreateCustomChannel(
-      addresses_.at(id), grpc::InsecureChannelCredentials(), args));
+      addresses_.at(id), std::move(credentials), args));
 }
 
 std::unique_ptr<v1::PeerService::Stub> InProcessOverlay::PeerStub(

@@ -29,7 +29,9 @@
 #define OVERLAY_TEST_TEST_UTIL_INPROCESS_OVERLAY_H_
 
 #include <grpcpp/client_context.h>
+#include <grpcpp/security/credentials.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,8 +81,9 @@ class InProcessOverlay final {
   InProcessOverlay& operator=(const InProcessOverlay&) = delete;
 
   // Loads `config_path`, names it uniquely ("<name>-t<pid>-<n>"), points
-  // it at `data_root`, lets `edit` change it (the name too), and starts
-  // every process. Ports come from the kernel.
+  // it at `data_root`, gives it the peer secret kTestPeerSecret, lets `edit`
+  // change it (the name too), and starts every process. Ports come from the
+  // kernel.
   [[nodiscard]] absl::Status Start(
       const std::string& config_path, const std::string& data_root,
       const std::function<void(OverlayConfig&)>& edit = nullptr);
@@ -135,6 +138,13 @@ class InProcessOverlay final {
 
   const Node& node(const std::string& id) const;
   std::unique_ptr<v1::QueryService::Stub> Stub(const std::string& id) const;
+  // A stub on a channel of its own with `credentials` (TLS tests).
+  std::unique_ptr<v1::QueryService::Stub> Stub(
+      const std::string& id,
+      std::shared_ptr<grpc::ChannelCredentials> credentials) const;
+  const std::string& address(const std::string& id) const {
+    return addresses_.at(id);
+  }
   std::unique_ptr<v1::QueryService::Stub> PortalStub() const {
     return Stub(config_.portal);
   }
@@ -167,6 +177,7 @@ class InProcessOverlay final {
   struct Signal;
   std::unique_ptr<Signal> signal_;
   std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs_;
+  mutable std::atomic<int> channels_{0};
 };
 
 }  // namespace overlay::testing

@@ -5,6 +5,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "core/security/peer_credential.h"
 #include "core/shmcache/shm_cache_options.h"
 
 namespace overlay::testing {
@@ -47,10 +49,23 @@ absl::Status TestOverlay::Start(
     config_.processes[i].port = ports[i];
   }
   config_.data_root = data_root;
-  if (edit) edit(config_);
-  RETURN_IF_ERROR(ValidateOverlayConfig(config_));
   dir_ = MakeTempDir("overlay-test");
   if (dir_.empty()) return absl::InternalError("cannot make a temp dir");
+  // Nodes authenticate each other as the start scripts make them do: with
+  // a secret in a file of mode 0600 (an edit may change or clear it).
+  {
+    const std::string secret_path = absl::StrCat(dir_, "/peer_secret");
+    std::ofstream out(secret_path);
+    out << kTestPeerSecret << "\n";
+    out.close();
+    if (!out || chmod(secret_path.c_str(), 0600) != 0) {
+      return absl::InternalError("cannot write the test peer secret");
+    }
+    config_.peer_secret_file = secret_path;
+    config_.peer_secret = kTestPeerSecret;
+  }
+  if (edit) edit(config_);
+  RETURN_IF_ERROR(ValidateOverlayConfig(config_));
   written_path_ = absl::StrCat(dir_, "/config.json");
   {
     std::ofstream out(written_path_);
@@ -100,6 +115,9 @@ absl::Status TestOverlay::Stop() {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(2));
+    if (!config_.peer_secret.empty()) {
+      context.AddMetadata(kPeerSecretKey, config_.peer_secret);
+    }
     v1::ShutdownResponse response;
     (void)stub->Shutdown(&context, v1::ShutdownRequest(), &response);
   }

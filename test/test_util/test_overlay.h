@@ -27,6 +27,9 @@
 
 namespace overlay::testing {
 
+// The peer secret TestOverlay and InProcessOverlay give their nodes.
+inline constexpr char kTestPeerSecret[] = "test-peer-secret-0123456789abcdef";
+
 class TestOverlay final {
  public:
   TestOverlay() = default;

@@ -11,8 +11,11 @@
 #ifndef OVERLAY_TOOLS_BENCH_BENCH_OPTIONS_H_
 #define OVERLAY_TOOLS_BENCH_BENCH_OPTIONS_H_
 
+#include <grpcpp/security/credentials.h>
+
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +83,8 @@ absl::StatusOr<ClientSpec> ParseClientSpec(absl::string_view text);
 
 struct BenchOptions {
   std::string target = "127.0.0.1:60051";  // node the requests go to
+  // Channel credentials of every connection (TLS); null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
   RpcKind rpc = RpcKind::kQuery;           // what a request is
   int64_t requests = 1000;      // measured requests; 0: until duration_s
   int concurrency = 10;         // closed loop: requests in flight; open

@@ -302,7 +302,8 @@ absl::StatusOr<BenchResult> RunBench(const BenchOptions& options,
 
   MetricsScraper scraper(options.scrape_targets,
                          absl::Seconds(options.scrape_interval_s),
-                         absl::Milliseconds(options.scrape_timeout_ms));
+                         absl::Milliseconds(options.scrape_timeout_ms),
+                         options.credentials);
   const int64_t reference_ns = RequestCall::NowNanos();
   scraper.ScrapeAll("before", reference_ns);
   scraper.StartPeriodic(reference_ns);

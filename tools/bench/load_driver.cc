@@ -234,7 +234,10 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Workload& workload)
     // filter a call also skips buffering its messages for a retry.
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     channels_.push_back(grpc::CreateCustomChannel(
-        options_.target, grpc::InsecureChannelCredentials(), args));
+        options_.target,
+        options_.credentials != nullptr ? options_.credentials
+                                        : grpc::InsecureChannelCredentials(),
+        args));
     stubs_.push_back(v1::QueryService::NewStub(channels_.back()));
     health_stubs_.push_back(
         grpc::health::v1::Health::NewStub(channels_.back()));

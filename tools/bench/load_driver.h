@@ -31,7 +31,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "protos/health.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/run_stats.h"

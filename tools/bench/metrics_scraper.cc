@@ -15,15 +15,20 @@ namespace overlay::bench {
 
 MetricsScraper::MetricsScraper(std::vector<ScrapeTarget> targets,
                                absl::Duration period,
-                               absl::Duration rpc_timeout)
+                               absl::Duration rpc_timeout,
+                               std::shared_ptr<grpc::ChannelCredentials>
+                                   credentials)
     : period_(period), rpc_timeout_(rpc_timeout) {
+  if (credentials == nullptr) {
+    credentials = grpc::InsecureChannelCredentials();
+  }
   for (ScrapeTarget& target : targets) {
     grpc::ChannelArguments args;
     // Its own connection, so scrapes never queue behind the load.
     args.SetInt("grpc.use_local_subchannel_pool", 1);
     args.SetString("overlay.bench_scraper", target.id);
     auto channel = grpc::CreateCustomChannel(
-        target.address, grpc::InsecureChannelCredentials(), args);
+        target.address, credentials, args);
     nodes_.push_back(
         Node{std::move(target), v1::QueryService::NewStub(channel)});
   }

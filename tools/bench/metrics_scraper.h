@@ -55,8 +55,11 @@ struct NodeSeries {
 
 class MetricsScraper final {
  public:
+  // `credentials` null: plaintext.
   MetricsScraper(std::vector<ScrapeTarget> targets, absl::Duration period,
-                 absl::Duration rpc_timeout);
+                 absl::Duration rpc_timeout,
+                 std::shared_ptr<grpc::ChannelCredentials> credentials =
+                     nullptr);
   ~MetricsScraper();  // stops the periodic thread if running
   MetricsScraper(const MetricsScraper&) = delete;
   MetricsScraper& operator=(const MetricsScraper&) = delete;

@@ -39,6 +39,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "core/config/overlay_config.h"
+#include "core/security/tls_credentials.h"
 #include "core/wire/query_words.h"
 #include "glog/logging.h"
 #include "tools/bench/bench_options.h"
@@ -91,6 +92,10 @@ ABSL_FLAG(std::string, rpc, "query",
           "GetMetrics; health: one grpc.health.v1 Check (the cheapest call, "
           "to measure the client)");
 ABSL_FLAG(int32_t, channels, 4, "gRPC channels (TCP connections)");
+ABSL_FLAG(std::string, ca_file, "",
+          "TLS: the overlay's CA (default with --config: its tls.ca_file)");
+ABSL_FLAG(std::string, cert_file, "", "TLS client certificate (mutual TLS)");
+ABSL_FLAG(std::string, key_file, "", "key of --cert_file");
 ABSL_FLAG(int32_t, cq_threads, 2, "completion queues, one thread each");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the weighted query mix");
 ABSL_FLAG(double, scrape_interval, 1.0,
@@ -232,9 +237,15 @@ int Main(int argc, char** argv) {
 
   const std::string config_path = absl::GetFlag(FLAGS_config);
   std::string target = absl::GetFlag(FLAGS_target);
+  ClientTlsFiles tls{absl::GetFlag(FLAGS_ca_file),
+                     absl::GetFlag(FLAGS_cert_file),
+                     absl::GetFlag(FLAGS_key_file)};
+  const bool tls_flags =
+      !tls.ca_file.empty() || !tls.cert_file.empty() || !tls.key_file.empty();
   if (!config_path.empty()) {
     absl::StatusOr<OverlayConfig> config = LoadOverlayConfig(config_path);
     if (!config.ok()) return BadArguments(config.status().ToString());
+    if (!tls_flags) tls = ClientTlsFilesOf(*config);
     for (const ProcessConfig& process : config->processes) {
       options.scrape_targets.push_back({process.id, process.Address()});
     }
@@ -245,6 +256,10 @@ int Main(int argc, char** argv) {
     }
   }
   options.target = target.empty() ? "127.0.0.1:60051" : target;
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ClientChannelCredentials(tls);
+  if (!credentials.ok()) return BadArguments(credentials.status().message());
+  options.credentials = *std::move(credentials);
 
   absl::StatusOr<Workload> workload =
       absl::GetFlag(FLAGS_query_file).empty()

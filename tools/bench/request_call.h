@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/reactor/completion_tag.h"
-#include "protos/health.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/run_stats.h"

@@ -44,7 +44,10 @@ MetricsPoller::MetricsPoller(std::vector<PollTarget> targets,
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(250, backoff_ms));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
     stubs_.push_back(v1::QueryService::NewStub(grpc::CreateCustomChannel(
-        target.address, grpc::InsecureChannelCredentials(), args)));
+        target.address,
+        options_.credentials != nullptr ? options_.credentials
+                                        : grpc::InsecureChannelCredentials(),
+        args)));
   }
 }
 

@@ -40,6 +40,8 @@ std::vector<PollTarget> TargetsFromConfig(const OverlayConfig& config);
 struct PollerOptions {
   int deadline_ms = 800;                // per poll; slower nodes are down
   int max_reconnect_backoff_ms = 1000;  // cap of gRPC's reconnect backoff
+  // TLS credentials of every channel; null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 class MetricsPoller final {

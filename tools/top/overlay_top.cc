@@ -39,6 +39,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
 #include "core/config/overlay_config.h"
+#include "core/security/tls_credentials.h"
 #include "glog/logging.h"
 #include "tools/top/frame_renderer.h"
 #include "tools/top/host_override.h"
@@ -47,6 +48,10 @@
 
 ABSL_FLAG(std::string, config, "",
           "overlay config (JSON) naming the nodes to watch (required)");
+ABSL_FLAG(std::string, ca_file, "",
+          "TLS: the overlay's CA (default: the config's tls.ca_file)");
+ABSL_FLAG(std::string, cert_file, "", "TLS client certificate (mutual TLS)");
+ABSL_FLAG(std::string, key_file, "", "key of --cert_file");
 ABSL_FLAG(bool, once, false,
           "poll once, print one plain-text frame and exit 0 (down nodes are "
           "shown as DOWN, not reported by the exit code)");
@@ -197,6 +202,19 @@ int Main(int argc, char** argv) {
 
   PollerOptions options;
   options.deadline_ms = deadline_ms;
+  ClientTlsFiles tls{absl::GetFlag(FLAGS_ca_file),
+                     absl::GetFlag(FLAGS_cert_file),
+                     absl::GetFlag(FLAGS_key_file)};
+  if (tls.ca_file.empty() && tls.cert_file.empty() && tls.key_file.empty()) {
+    tls = ClientTlsFilesOf(*config);
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ClientChannelCredentials(tls);
+  if (!credentials.ok()) {
+    std::cerr << "overlay_top: " << credentials.status().message() << "\n";
+    return 1;
+  }
+  options.credentials = *std::move(credentials);
   MetricsPoller poller(TargetsFromConfig(*config), options);
   const FrameRenderer renderer(*std::move(config));
   if (once) {

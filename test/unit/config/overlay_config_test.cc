@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -795,6 +796,149 @@ TEST(ShippedLayoutTest, FiveNodesLayout) {
   EXPECT_THAT(config.ProcessesInGroup("host2"), ElementsAre("C", "D", "E"));
   EXPECT_THAT(Edges(config),
               UnorderedElementsAre("AB", "BC", "BD", "CE", "DE"));
+}
+
+
+// --- peer secret and TLS
+// ---------------------------------------------------------
+
+constexpr char kSecret[] = "0123456789abcdef-secret";
+
+TEST(PeerSecretTest, InlineSecretIsValidated) {
+  ASSERT_OK_AND_ASSIGN(
+      OverlayConfig config,
+      ParseOverlayConfig(With(absl::StrCat(R"("peer_secret": ")", kSecret,
+                                           R"(")")),
+                         "/x"));
+  EXPECT_EQ(config.peer_secret, kSecret);
+  EXPECT_EQ(config.peer_secret_file, "");
+  ASSERT_OK_AND_ASSIGN(OverlayConfig plain, ParseOverlayConfig(kValid, "/x"));
+  EXPECT_EQ(plain.peer_secret, "");  // an open overlay
+  struct Case {
+    std::string sections;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {R"("peer_secret": "short")",
+       "peer secret is 5 characters; it must have 16..1024"},
+      {R"("peer_secret": "")", "key 'peer_secret' is empty"},
+      {R"("peer_secret": "has a space in it, quite long")",
+       "character 3 (byte 32) is not printable ASCII without spaces"},
+      {R"("peer_secret": 7)", "key 'peer_secret' must be a string"},
+      {absl::StrCat(R"("peer_secret": ")", std::string(1025, 'x'), R"(")"),
+       "peer secret is 1025 characters"},
+      {R"("peer_secret": "0123456789abcdef0", "peer_secret_file": "f")",
+       "give either 'peer_secret' or 'peer_secret_file', not both"},
+      {R"("peer_secret_file": "")", "key 'peer_secret_file' is empty"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<OverlayConfig> bad =
+        ParseOverlayConfig(With(c.sections), "/x");
+    ASSERT_FALSE(bad.ok()) << c.sections;
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.message))
+        << c.sections;
+  }
+  // Edited configs are checked too.
+  config.peer_secret = "tiny";
+  EXPECT_THAT(std::string(ValidateOverlayConfig(config).message()),
+              HasSubstr("peer secret is 4 characters"));
+}
+
+TEST(PeerSecretTest, SecretFileIsReadRelativeToTheConfigAndMustBePrivate) {
+  TempDir dir;
+  const std::string file = dir.Write("secret", absl::StrCat(kSecret, "\n\n"));
+  ASSERT_EQ(chmod(file.c_str(), 0600), 0);
+  const std::string config_path =
+      dir.Write("c.json", With(R"("peer_secret_file": "secret")"));
+  ASSERT_OK_AND_ASSIGN(OverlayConfig config, LoadOverlayConfig(config_path));
+  EXPECT_EQ(config.peer_secret, kSecret);  // trailing whitespace dropped
+  EXPECT_EQ(config.peer_secret_file, file);
+  // Round trip: the file is named again, not the secret written out.
+  const std::string json = ConfigToJson(config);
+  EXPECT_THAT(json, HasSubstr("peer_secret_file"));
+  EXPECT_THAT(json, ::testing::Not(HasSubstr(kSecret)));
+  ASSERT_OK_AND_ASSIGN(OverlayConfig again, ParseOverlayConfig(json, "/x"));
+  EXPECT_EQ(again.peer_secret, kSecret);
+
+  ASSERT_EQ(chmod(file.c_str(), 0640), 0);
+  absl::StatusOr<OverlayConfig> shared = LoadOverlayConfig(config_path);
+  ASSERT_FALSE(shared.ok());
+  EXPECT_THAT(std::string(shared.status().message()),
+              HasSubstr("is accessible by group or others (mode 0640); "
+                        "chmod 600 it"));
+  EXPECT_THAT(std::string(shared.status().message()),
+              StartsWith(config_path + ": peer_secret_file: "));
+  ASSERT_EQ(chmod(file.c_str(), 0600), 0);
+
+  const std::string missing =
+      dir.Write("m.json", With(R"("peer_secret_file": "nope")"));
+  EXPECT_EQ(LoadOverlayConfig(missing).status().code(),
+            absl::StatusCode::kNotFound);
+  const std::string weak = dir.Write("weak", "abc\n");
+  ASSERT_EQ(chmod(weak.c_str(), 0600), 0);
+  absl::StatusOr<std::string> read = ReadPeerSecretFile(weak);
+  EXPECT_THAT(std::string(read.status().message()),
+              HasSubstr("peer secret is 3 characters"));
+  EXPECT_THAT(std::string(ReadPeerSecretFile(dir.path()).status().message()),
+              HasSubstr("is not a regular file"));
+}
+
+TEST(TlsConfigTest, FilesAreResolvedAndMustBeReadable) {
+  TempDir dir;
+  for (const char* name : {"node.pem", "node.key", "ca.pem"}) {
+    dir.Write(name, "-----BEGIN X-----\n");
+  }
+  const std::string tls =
+      R"("tls": {"cert_file": "node.pem", "key_file": "node.key",
+                 "ca_file": "ca.pem", "mutual": true})";
+  const std::string config_path = dir.Write("c.json", With(tls));
+  ASSERT_OK_AND_ASSIGN(OverlayConfig config, LoadOverlayConfig(config_path));
+  EXPECT_TRUE(config.tls.enabled());
+  EXPECT_TRUE(config.tls.mutual);
+  EXPECT_EQ(config.tls.cert_file, dir.path() + "/node.pem");
+  EXPECT_EQ(config.tls.ca_file, dir.path() + "/ca.pem");
+  ASSERT_OK_AND_ASSIGN(OverlayConfig again,
+                       ParseOverlayConfig(ConfigToJson(config), "/x"));
+  again.path = config.path;
+  EXPECT_EQ(again, config);
+  ASSERT_OK_AND_ASSIGN(OverlayConfig plain, ParseOverlayConfig(kValid, "/x"));
+  EXPECT_FALSE(plain.tls.enabled());
+
+  struct Case {
+    std::string sections;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {R"("tls": {"cert_file": "node.pem", "key_file": "node.key"})",
+       "tls: missing key 'ca_file'"},
+      {R"("tls": {"cert_file": "", "key_file": "k", "ca_file": "c"})",
+       "tls: key 'cert_file' is empty"},
+      {R"("tls": {"cert_file": "a", "key_file": "b", "ca_file": "c",
+                  "mutual": 1})",
+       "tls: key 'mutual' must be true or false"},
+      {R"("tls": {"cert_file": "a", "key_file": "b", "ca_file": "c",
+                  "verify": true})",
+       "tls: unknown key 'verify'"},
+      {R"("tls": {"cert_file": "node.pem", "key_file": "gone.key",
+                  "ca_file": "ca.pem"})",
+       "tls: key_file " },
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<OverlayConfig> bad =
+        LoadOverlayConfig(dir.Write("bad.json", With(c.sections)));
+    ASSERT_FALSE(bad.ok()) << c.sections;
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.message))
+        << c.sections;
+  }
+  EXPECT_THAT(std::string(LoadOverlayConfig(dir.Write(
+                  "gone.json",
+                  With(R"("tls": {"cert_file": "node.pem",
+                                  "key_file": "gone.key",
+                                  "ca_file": "ca.pem"})")))
+                  .status()
+                  .message()),
+              HasSubstr("gone.key cannot be read"));
 }
 
 }  // namespace
