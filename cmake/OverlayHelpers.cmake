@@ -30,8 +30,10 @@ function(overlay_cc_binary)
   overlay_set_warnings(${A_NAME})
 endfunction()
 
+# SERIAL: CTest runs these tests alone (tests whose fake-clock steps wait
+# for real replies between nodes, which a loaded machine makes slow).
 function(overlay_cc_test)
-  cmake_parse_arguments(A "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(A "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${A_NAME} ${A_SRCS})
   target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} overlay::test_util GTest::gmock GTest::gtest_main)
@@ -39,9 +41,13 @@ function(overlay_cc_test)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
   endif()
+  set(serial)
+  if(A_SERIAL)
+    set(serial RUN_SERIAL TRUE)
+  endif()
   gtest_discover_tests(${A_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}"
+    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}" ${serial}
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

@@ -15,12 +15,15 @@
 
 #include <grpcpp/alarm.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "core/reactor/completion_tag.h"
 #include "core/reactor/timer.h"
 #include "test/test_util/fake_clock.h"
 
@@ -37,7 +40,7 @@ class FakeTimers final : public TimerService {
            void* tag) override {
     absl::MutexLock lock(&mu_);
     if (at_nanos <= clock_->NowNanos()) {
-      alarm->Set(cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), tag);
+      alarm->Set(cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), Deliver(tag));
       return;
     }
     pending_[alarm] = Pending{at_nanos, cq, tag};
@@ -68,8 +71,18 @@ class FakeTimers final : public TimerService {
     for (const auto& [at, alarm] : due) {
       const Pending pending = pending_[alarm];
       pending_.erase(alarm);
-      alarm->Set(pending.cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), pending.tag);
+      alarm->Set(pending.cq, gpr_inf_past(GPR_CLOCK_MONOTONIC),
+                 Deliver(pending.tag));
     }
+  }
+  // Timers fired by the clock whose owners have not yet run (their tags
+  // are on the way through the queues): 0 once every wake-up due so far
+  // has been handled. Counted only after CountDeliveries(), which needs
+  // every tag to be a CompletionTag (a reactor's queues; not CqVerifier's).
+  int delivering() const { return delivering_->load(); }
+  void CountDeliveries() {
+    absl::MutexLock lock(&mu_);
+    count_deliveries_ = true;
   }
   void AdvanceMillis(int64_t millis) { AdvanceNanos(millis * 1'000'000); }
   int pending() const {
@@ -83,7 +96,32 @@ class FakeTimers final : public TimerService {
     grpc::CompletionQueue* cq = nullptr;
     void* tag = nullptr;
   };
+  // Counts a fired timer until its owner's Proceed has returned. Shared:
+  // a wake-up may be handled after this service is gone.
+  class Delivery final : public CompletionTag {
+   public:
+    Delivery(std::shared_ptr<std::atomic<int>> count, void* tag)
+        : count_(std::move(count)), tag_(static_cast<CompletionTag*>(tag)) {
+      count_->fetch_add(1);
+    }
+    void Proceed(bool ok) override {
+      tag_->Proceed(ok);
+      count_->fetch_sub(1);
+      delete this;
+    }
+
+   private:
+    std::shared_ptr<std::atomic<int>> count_;
+    CompletionTag* tag_;
+  };
+  void* Deliver(void* tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return count_deliveries_ ? new Delivery(delivering_, tag) : tag;
+  }
+  bool count_deliveries_ ABSL_GUARDED_BY(mu_) = false;
+
   FakeClock* const clock_;
+  const std::shared_ptr<std::atomic<int>> delivering_ =
+      std::make_shared<std::atomic<int>>(0);
   mutable absl::Mutex mu_;
   std::map<grpc::Alarm*, Pending> pending_ ABSL_GUARDED_BY(mu_);
 };

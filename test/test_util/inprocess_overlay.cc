@@ -151,6 +151,7 @@ AsyncQuery::AsyncQuery(v1::QueryService::Stub* stub, v1::QueryRequest request,
   context_.set_deadline(deadline);
   thread_ = std::thread([this, stub, request = std::move(request)] {
     status_ = stub->Query(&context_, request, &response_);
+    finished_.store(true);
   });
 }
 
@@ -174,7 +175,9 @@ std::string AsyncQuery::Trailer(const std::string& key) const {
 }
 
 InProcessOverlay::InProcessOverlay()
-    : timers_(&clock_), signal_(std::make_unique<Signal>()) {}
+    : timers_(&clock_), signal_(std::make_unique<Signal>()) {
+  timers_.CountDeliveries();  // every queue here is a node's reactor's
+}
 
 InProcessOverlay::~InProcessOverlay() {
   Stop();

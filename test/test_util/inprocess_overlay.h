@@ -59,6 +59,8 @@ class AsyncQuery final {
   AsyncQuery& operator=(const AsyncQuery&) = delete;
 
   void Cancel() { context_.TryCancel(); }
+  // Whether the answer (or error) has arrived; Wait() would not block.
+  bool finished() const { return finished_.load(); }
   // Joins the call; its status (the response is in response()).
   grpc::Status Wait();
   const v1::QueryResponse& response() const { return response_; }
@@ -70,6 +72,7 @@ class AsyncQuery final {
   grpc::ClientContext context_;
   v1::QueryResponse response_;
   grpc::Status status_;
+  std::atomic<bool> finished_{false};
   std::thread thread_;
 };
 
@@ -93,6 +96,8 @@ class InProcessOverlay final {
   const OverlayConfig& config() const { return config_; }
   FakeClock& clock() { return clock_; }
   void AdvanceMillis(int64_t millis) { timers_.AdvanceMillis(millis); }
+  // Timers the clock fired whose owners have not run yet (FakeTimers).
+  int TimersDelivering() const { return timers_.delivering(); }
 
   // Every call of `id` that can be cancelled parks on arrival.
   void Stall(const std::string& id);
