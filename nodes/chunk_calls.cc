@@ -18,37 +18,6 @@
 namespace overlay {
 namespace {
 
-// `head` (a serialized message) followed by its length-delimited field
-// `field` holding `bytes`: the same wire bytes as setting the field and
-// serializing, but as two slices, the second handing `bytes` to gRPC
-// without a copy (a chunk is hundreds of KiB).
-grpc::ByteBuffer WithBytesField(const std::string& head, int field,
-                                std::string bytes) {
-  std::string prefix = head;
-  if (!bytes.empty()) {
-    uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
-    for (int part = 0; part < 2; ++part) {  // the tag, then the length
-      while (value >= 0x80) {
-        prefix.push_back(static_cast<char>(value | 0x80));
-        value >>= 7;
-      }
-      prefix.push_back(static_cast<char>(value));
-      value = bytes.size();
-    }
-  }
-  if (bytes.empty()) {
-    grpc::Slice only(prefix);
-    return grpc::ByteBuffer(&only, 1);
-  }
-  auto* owned = new std::string(std::move(bytes));
-  const grpc::Slice slices[2] = {
-      grpc::Slice(prefix),
-      grpc::Slice(owned->data(), owned->size(),
-                  [](void* string) { delete static_cast<std::string*>(string); },
-                  owned)};
-  return grpc::ByteBuffer(slices, 2);
-}
-
 // What a client sees when chunk `index` could not be fetched: the owner and
 // its share, and what went wrong on the way.
 grpc::Status ChunkFetchFailure(const QueryPlan& plan, int32_t index,
@@ -200,6 +169,34 @@ bool CachedChunk(const Node* node, const QueryPlan& plan, int32_t index) {
 }
 
 }  // namespace
+
+grpc::ByteBuffer WithBytesField(const std::string& head, int field,
+                                std::string bytes) {
+  std::string prefix = head;
+  if (!bytes.empty()) {
+    uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
+    for (int part = 0; part < 2; ++part) {  // the tag, then the length
+      while (value >= 0x80) {
+        prefix.push_back(static_cast<char>(value | 0x80));
+        value >>= 7;
+      }
+      prefix.push_back(static_cast<char>(value));
+      value = bytes.size();
+    }
+  }
+  if (bytes.empty()) {
+    grpc::Slice only(prefix);
+    return grpc::ByteBuffer(&only, 1);
+  }
+  auto* owned = new std::string(std::move(bytes));
+  const grpc::Slice slices[2] = {
+      grpc::Slice(prefix),
+      grpc::Slice(owned->data(), owned->size(),
+                  [](void* string) { delete static_cast<std::string*>(string); },
+                  owned)};
+  return grpc::ByteBuffer(slices, 2);
+}
+
 
 void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
                    const std::shared_ptr<QueryPlan>& plan, int32_t first,

@@ -449,25 +449,29 @@ void QueryCall::Deliver(std::vector<Segment> segments,
   if (!missing.empty()) {
     services_.metrics->Add(services_.metrics->queries_incomplete);
   }
+  // Chunk 0 goes inline as the bytes the chunk already is (from the owner's
+  // answer, the shared cache or this node's rows), never parsed and
+  // encoded again: QueryResponse.first_chunk appended as its wire bytes.
+  std::string first_chunk;
   if (request_.inline_first_chunk() && plan->total_chunks() > 0) {
     std::string records;
     if (LocalChunkBytes(node_, *plan, 0, &records).ok()) {
-      v1::ChunkResponse* first = response.mutable_first_chunk();
-      if (first->mutable_records()->ParseFromString(records)) {
-        first->set_query_id(query_id_);
-        first->set_chunk_index(0);
-        first->set_total_chunks(plan->total_chunks());
-        first->set_first_record(0);
-        services_.metrics->Add(services_.metrics->chunks_served);
-      } else {
-        response.clear_first_chunk();
-      }
+      v1::ChunkResponseRaw first;
+      first.set_query_id(query_id_);
+      first.set_chunk_index(0);
+      first.set_total_chunks(plan->total_chunks());
+      first.set_first_record(0);
+      first.set_records(std::move(records));
+      first_chunk = first.SerializeAsString();
+      services_.metrics->Add(services_.metrics->chunks_served);
     }
   }
   services_.plans->Add(plan);
   reserved_ = false;
   StartPrefetch(node_, cq_, plan, 0, request_class_);
-  Reply(response);
+  Reply(WithBytesField(response.SerializeAsString(),
+                       v1::QueryResponse::kFirstChunkFieldNumber,
+                       std::move(first_chunk)));
 }
 
 // -------------------------------------------------------------- ExecuteCall

@@ -70,7 +70,7 @@ namespace overlay {
 
 class QueryCall final
     : public UnaryCall<QueryCall, QueryAsyncService, v1::QueryRequest,
-                       v1::QueryResponse, RpcKind::kQuery> {
+                       grpc::ByteBuffer, RpcKind::kQuery> {
  public:
   static constexpr RequestMethod kRequestMethod =
       &QueryAsyncService::RequestQuery;

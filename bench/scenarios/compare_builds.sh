@@ -5,6 +5,7 @@
 # this tree, base, ...), so both see the same machine. BASE_SRC is the
 # other tree (its scripts and configs start its overlay), BASE_BIN its
 # binaries; this tree's come from $OVERLAY_BIN (default build/bin).
+# The client is this tree's overlay_bench for both trees.
 # Workloads (default: all): w1c1 w1c20 w5c1 w5c20 w6c1 w6c20 w2 w2p4
 # w5c20nocache start. Prints one line per run and writes the JSON of each
 # to $OUT (default results/compare-<UTC time>).
@@ -21,7 +22,7 @@ workloads=("$@")
   workloads=(w1c1 w1c20 w5c1 w5c20 w6c1 w6c20 w2 w2p4 w5c20nocache start)
 out="${OUT:-$here/results/compare-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
-data="$(data_root)"
+data="$(resolve_data)"
 new_bin="$OVERLAY_BIN"
 
 W1="query --param PM2.5 --min 10 --max 50 --limit 500"
@@ -92,7 +93,8 @@ run_tree() {  # name src bin round
     words=${spec#*|}
     json="$out/$name-$w-r$round.json"
     # shellcheck disable=SC2086
-    "$bin/overlay_bench" --config "$config" $flags --query "$words" \
+    # This tree's overlay_bench for both: the same client measures both.
+    "$new_bin/overlay_bench" --config "$config" $flags --query "$words" \
       --json "$json" --progress=false >/dev/null 2>"$out/$name-$w-r$round.err" || true
     printf '%-5s r%d %-13s %s\n' "$name" "$round" "$w" \
       "$( [ -s "$json" ] && summarize "$json" || echo "no result: $(tail -1 "$out/$name-$w-r$round.err")")"
