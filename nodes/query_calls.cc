@@ -241,6 +241,12 @@ void QueryCall::OnCancelled() {
   Advance();
 }
 
+void QueryCall::OnAnswerLost() {
+  if (query_id_.empty()) return;
+  std::shared_ptr<QueryPlan> plan = services_.plans->Remove(query_id_, client_);
+  if (plan != nullptr) ReleasePlan(node_, cq_, *plan);
+}
+
 std::optional<Segment> QueryCall::PackSegments(
     const std::vector<Segment>& segments) {
   std::vector<std::string> parts;

@@ -84,6 +84,9 @@ class QueryCall final
   AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
+  // The answer never reached the client: its result is released at once
+  // rather than held for a TTL nobody will use.
+  void OnAnswerLost();
 
  private:
   enum class Step { kStarting, kScanningFirst, kFanningOut, kCancelling,

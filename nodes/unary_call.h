@@ -156,6 +156,7 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
       return;
     }
     Finish();
+    replied_ok_ = true;
     services_.metrics->Add(services_.metrics->bytes_out, WireSize(response));
     if constexpr (std::is_same_v<Response, grpc::ByteBuffer>) {
       responder_.Finish(response, grpc::Status::OK, this);
@@ -189,6 +190,8 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
   static constexpr bool kNotifyWhenDone = false;
   // Default: the derived call has nothing to stop.
   void OnCancelled() {}
+  // The call was answered OK, then cancelled before the caller had it.
+  void OnAnswerLost() {}
   // Default: not admitted; the call runs at once.
   AdmissionStep AdmissionFor() { return {}; }
 
@@ -449,6 +452,10 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
       } else if (state_ == State::kAdmitting && ticket_ != nullptr) {
         LeaveQueue(grpc::Status(grpc::StatusCode::CANCELLED,
                                 "cancelled while waiting for admission"));
+      } else if (state_ == State::kFinishing && replied_ok_) {
+        // Answered, but the answer did not reach the caller (its deadline
+        // passed or it left meanwhile): nobody will use what it names.
+        static_cast<Derived*>(this)->OnAnswerLost();
       } else if (state_ == State::kHeld) {
         if (parked_ && !services_.hooks->Unpark(resume_.get())) {
           ++pending_operations_;  // the resume notification still comes
@@ -498,6 +505,7 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
   grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> responder_;
   TagOf<UnaryCall> done_target_;
   DoneTag* done_tag_ = nullptr;  // owned unless orphaned
+  bool replied_ok_ = false;      // Reply() sent an answer
   TagOf<UnaryCall> resume_target_;
   std::unique_ptr<Notifier> resume_;  // test hooks resume parked calls
   bool parked_ = false;

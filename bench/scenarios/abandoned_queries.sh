@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/scenarios/abandoned_queries.sh [config] [queries] [deadline_ms] [killed]
+# bench/scenarios/abandoned_queries.sh [config] [queries] [deadline_ms] [killed] [words...]
 # With the overlay of CONFIG (default configs/one_host.json) running:
 #  1. QUERIES (default 10000) queries whose client gives up after
 #     DEADLINE_MS (default 2) ms (overlay_bench --deadline), 20 in flight;
@@ -9,14 +9,17 @@
 # then polls every node's metrics until nothing is held or in flight
 # (results, plans, server calls, outbound calls, running scans) and prints
 # how long that took, and the portal's resident memory before and after.
-# Query: query --param PM2.5 --min 10 --max 50 (a few ms of work).
+# Query (WORDS): default query --param PM2.5 --min 10 --max 50 (a few ms of
+# work; add --no-cache to make every one fan out).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 config="${1:-$OVERLAY_ROOT/configs/one_host.json}"
 queries="${2:-10000}"
 deadline="${3:-2}"
 killed="${4:-200}"
-words="query --param PM2.5 --min 10 --max 50"
+shift $(( $# < 4 ? $# : 4 ))
+words="$*"
+[ -n "$words" ] || words="query --param PM2.5 --min 10 --max 50"
 client="$OVERLAY_BIN/overlay_client"
 state() {  # "results plans calls outbound running portal_rss_mb" summed
   "$client" --config "$config" processes | while read -r id addr; do

@@ -2,6 +2,7 @@
 
 #include "tools/bench/request_call.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -38,11 +39,13 @@ int64_t RequestCall::RetryPushbackMs(const grpc::ClientContext& context) {
   return ms;
 }
 
-std::unique_ptr<grpc::ClientContext> RequestCall::NewContext() const {
+std::unique_ptr<grpc::ClientContext> RequestCall::NewContext(
+    int64_t at_least_ms) const {
   auto context = std::make_unique<grpc::ClientContext>();
   if (setup_->deadline_ms > 0) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(setup_->deadline_ms));
+    context->set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(std::max(setup_->deadline_ms, at_least_ms)));
   }
   return context;
 }
@@ -110,7 +113,9 @@ void RequestCall::StartRelease() {
   v1::ReleaseRequest release;
   release.set_query_id(query_.query_id());
   release.set_client_id(setup_->client_id);
-  context_ = NewContext();
+  // Cleanup is not cut short by a tight request deadline: a Release that
+  // times out leaves the result held at the portal until its TTL.
+  context_ = NewContext(kReleaseDeadlineMs);
   rpc_start_ns_ = NowNanos();
   release_reader_ =
       stub_->PrepareAsyncRelease(context_.get(), release, setup_->cq);

@@ -98,7 +98,10 @@ class RequestCall final : public CompletionTag {
   };
 
   ~RequestCall() = default;  // only via Complete()
-  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  // A Release gets at least this long, whatever --deadline says.
+  static constexpr int64_t kReleaseDeadlineMs = 1000;
+  // A context with the run's per-RPC deadline, or `at_least_ms` if longer.
+  std::unique_ptr<grpc::ClientContext> NewContext(int64_t at_least_ms = 0) const;
   void StartQuery();
   void StartChunks();  // tops the window of GetChunk calls up
   void StartRelease();
