@@ -113,8 +113,11 @@ void ExpectEvidence(const Board& board, const ShmCacheStats& stats) {
   EXPECT_GT(stats.segment.torn_read_retries, 0);
   // A checksum failure without corruption happens only when a writer
   // stalled for a whole turn of the (small) ring and its late copy hit a
-  // newer value; the writer counts that, and the reader refused the value.
-  EXPECT_LE(stats.segment.checksum_failures, stats.segment.lapped_writes);
+  // newer value; the writer counts that, and readers refused the value
+  // (any number of them, any number of times, until it was replaced).
+  if (stats.segment.lapped_writes == 0) {
+    EXPECT_EQ(stats.segment.checksum_failures, 0);
+  }
   LOG(INFO) << "reads " << board.reads.load() << ", writes "
             << board.writes.load() << ", overlapped " << board.overlapped.load()
             << ", torn-read retries " << stats.segment.torn_read_retries
