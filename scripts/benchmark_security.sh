@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/benchmark_security.sh [--reps N] [--base-bin DIR]
-# What the peer credential and TLS cost (issue 8): W1 and W5 at
+# What the peer credential and TLS cost (issue 8): W1, W5 and W5 --no-cache at
 # concurrency 20 against configs/one_host.json with every port moved by
 # $OVERLAY_PORT_OFFSET (default 2000, so it runs beside another overlay),
 # run dir $OVERLAY_RUN_DIR (default /tmp/overlay-sec-bench), interleaved N
@@ -92,8 +92,8 @@ run() {  # variant config workload
 import json, sys
 r = json.load(open(sys.argv[3]))
 l = r["latency_ms"]
-print("%-6s %-12s q/s %6.0f  p50 %5.2f ms  p99 %5.2f ms  errors %d  ok per server CPU-s %5.0f"
-      % (sys.argv[1], sys.argv[2].split()[0], r["qps"], l["p50"], l["p99"], r["errors"],
+print("%-6s %-19s q/s %6.0f  p50 %5.2f ms  p99 %5.2f ms  errors %d  ok per server CPU-s %5.0f"
+      % (sys.argv[1], sys.argv[2].split()[0] + (" nocache" if "--no-cache" in sys.argv[2] else ""), r["qps"], l["p50"], l["p99"], r["errors"],
          r["server"]["ok_per_cpu_s"]), flush=True)
 PY
 }
@@ -112,6 +112,9 @@ for _ in $(seq 1 "$reps"); do
     esac
     run "$v" "$config" "$W1"
     run "$v" "$config" "$W5"
+    # Fanned out every time (the cache answers W5's repeats alone): the
+    # case where every request makes peer calls that carry the credential.
+    run "$v" "$config" "$W5 --no-cache"
     case "$v" in
       base | open) stop_open ;;
       secret) stop_nodes "$work/bench" ;;

@@ -69,6 +69,15 @@ shm_mb() {  # summed shared (Shmem) pages of the running nodes, MB
   awk -v k="$total" 'BEGIN {printf "%.1f", k / 1024}'
 }
 
+pss_mb() {  # summed proportional set size (shared pages split among sharers), MB
+  local total=0 kb
+  for pid in $(pgrep -x overlay_node); do
+    kb=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+  done
+  awk -v k="$total" 'BEGIN {printf "%.1f", k / 1024}'
+}
+
 run_tree() {  # name src bin round
   local name=$1 src=$2 bin=$3 round=$4
   local run_dir="/tmp/compare-run-$name"
@@ -82,9 +91,9 @@ run_tree() {  # name src bin round
   sleep 1
   for w in "${workloads[@]}"; do
     if [ "$w" = start ]; then
-      printf '%-5s r%d %-13s %s s to healthy, RSS %s MB (of it shared pages %s MB)\n' \
+      printf '%-5s r%d %-13s %s s to healthy, RSS %s MB (of it shared pages %s MB), PSS %s MB\n' \
         "$name" "$round" start "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" \
-        "$(rss_mb)" "$(shm_mb)"
+        "$(rss_mb)" "$(shm_mb)" "$(pss_mb)"
       continue
     fi
     local spec flags words json
@@ -99,8 +108,8 @@ run_tree() {  # name src bin round
     printf '%-5s r%d %-13s %s\n' "$name" "$round" "$w" \
       "$( [ -s "$json" ] && summarize "$json" || echo "no result: $(tail -1 "$out/$name-$w-r$round.err")")"
   done
-  printf '%-5s r%d %-13s RSS %s MB (shared pages %s MB)\n' "$name" "$round" after \
-    "$(rss_mb)" "$(shm_mb)"
+  printf '%-5s r%d %-13s RSS %s MB (shared pages %s MB), PSS %s MB\n' "$name" "$round" after \
+    "$(rss_mb)" "$(shm_mb)" "$(pss_mb)"
   env "${env[@]}" bash "$src/scripts/stop.sh" >/dev/null 2>&1 || true
 }
 
