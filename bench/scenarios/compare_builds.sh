@@ -60,23 +60,17 @@ EOF
 rss_mb() {  # summed RSS of the running overlay_node processes, MB
   ps -o rss= -C overlay_node | awk '{s += $1} END {printf "%.1f", s / 1024}'
 }
-shm_mb() {  # summed shared (Shmem) pages of the running nodes, MB
+# Summed over the running nodes: /proc/PID/FILE's FIELD (kB), in MB.
+sum_mb() {  # file field
   local total=0 kb
   for pid in $(pgrep -x overlay_node); do
-    kb=$(awk '/^RssShmem:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    kb=$(awk -v f="$2:" '$1 == f {print $2}' "/proc/$pid/$1" 2>/dev/null || echo 0)
     total=$((total + ${kb:-0}))
   done
   awk -v k="$total" 'BEGIN {printf "%.1f", k / 1024}'
 }
-
-pss_mb() {  # summed proportional set size (shared pages split among sharers), MB
-  local total=0 kb
-  for pid in $(pgrep -x overlay_node); do
-    kb=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
-    total=$((total + ${kb:-0}))
-  done
-  awk -v k="$total" 'BEGIN {printf "%.1f", k / 1024}'
-}
+shm_mb() { sum_mb status RssShmem; }  # pages of the shared segment, per node
+pss_mb() { sum_mb smaps_rollup Pss; }  # shared pages split among sharers
 
 run_tree() {  # name src bin round
   local name=$1 src=$2 bin=$3 round=$4
