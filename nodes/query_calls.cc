@@ -33,6 +33,15 @@ constexpr int64_t kArrivalGraceNanos = 1'000'000'000;
 // must come while there is still time to pull it.
 constexpr int kFanoutPercentOfDeadline = 85;
 
+// An answer needs time to reach its client. One ready with less left than
+// a hop's margin of the Query's whole time (5%, 2..100 ms) would most
+// likely arrive after the client gave up, and a unary answer is never
+// acknowledged: its result would stay held, unused, until the TTL. Such a
+// Query fails with DEADLINE_EXCEEDED and frees its result at once.
+int64_t AnswerMargin(int64_t start, int64_t deadline) {
+  return HopMargin(deadline - start, HopBudget{});
+}
+
 // The strict failure for `missing` shares: DEADLINE_EXCEEDED if any ran out
 // of time, RESOURCE_EXHAUSTED if an owner was out of room, else
 // UNAVAILABLE; the message names every missing share.
@@ -297,14 +306,26 @@ void QueryCall::Abandon(const grpc::Status& status) {
   if (reserved_) services_.plans->Unreserve(client_);
   reserved_ = false;
   if (local_ != nullptr) {  // it ran: owners may hold rows (or be about to)
-    (void)services_.executions->Leave(local_, false);
+    if (!left_execution_) (void)services_.executions->Leave(local_, false);
+    left_execution_ = true;
     ReleaseEverywhere(node_, cq_, query_id_, {env_.id()},
                       env_.config->strategy.max_hops);
   }
   Fail(status);
 }
 
+bool QueryCall::TooLateToAnswer() {
+  const int64_t left = deadline() - env_.clock->NowNanos();
+  if (left >= AnswerMargin(start_nanos(), deadline())) return false;
+  Abandon(grpc::Status(
+      grpc::StatusCode::DEADLINE_EXCEEDED,
+      absl::StrCat("the answer was ready ", std::max<int64_t>(left, 0) / 1000,
+                   " us before the deadline: too late to reach the client")));
+  return true;
+}
+
 void QueryCall::Answer() {
+  if (TooLateToAnswer()) return;
   step_ = Step::kAnswered;
   std::vector<v1::ShareHit> hits;
   std::vector<v1::NodeFailure> failures;
@@ -382,6 +403,7 @@ void QueryCall::Answer() {
   }
   // The plan holds this share's rows.
   (void)services_.executions->Leave(local_, true);
+  left_execution_ = true;
   Deliver(std::move(segments), std::move(failures), std::move(missing));
 }
 
@@ -391,6 +413,7 @@ PlannedQuery QueryCall::Planned() const {
 }
 
 void QueryCall::AnswerFromCache(std::vector<Segment> segments) {
+  if (TooLateToAnswer()) return;
   step_ = Step::kAnswered;
   query_id_ = services_.ids->Next();
   Deliver(std::move(segments), {}, {});

@@ -97,6 +97,9 @@ class QueryCall final
   // Every share that can match answered before every call came back.
   void OnEveryShareAnswered();
   void Answer();
+  // Abandons the Query (DEADLINE_EXCEEDED) when too little of its time is
+  // left for the answer to reach the client (see AnswerMargin).
+  bool TooLateToAnswer();
   // Answers with a plan read from the shared cache.
   void AnswerFromCache(std::vector<Segment> segments);
   // Lays `segments` out as the query's plan (a small result packed into
@@ -121,6 +124,7 @@ class QueryCall final
   Filter filter_;
   std::string filter_key_;  // CanonicalFilterKey(filter_)
   bool reserved_ = false;
+  bool left_execution_ = false;  // Left the local execution already
   bool answered_early_ = false;  // fan-out parts still out after Answer()
   std::shared_ptr<LocalExecution> local_;
   std::unique_ptr<ExecuteFanout> first_;   // kScanningFirst: the own share

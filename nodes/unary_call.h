@@ -221,6 +221,8 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
 
   // The caller's deadline on the node's clock, or the config's default.
   int64_t deadline() const { return deadline_; }
+  // When the request arrived, on the node's clock.
+  int64_t start_nanos() const { return start_nanos_; }
   // True once the done notification said the caller went away.
   bool cancelled() const { return cancelled_; }
   bool finishing() const { return state_ == State::kFinishing; }

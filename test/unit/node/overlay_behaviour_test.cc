@@ -442,6 +442,29 @@ TEST_F(OverlayBehaviourTest, ClientCancelFreesEverythingEverywhere) {
       << overlay_.Describe();
 }
 
+// An answer ready with less of the Query's time left than the margin an
+// answer needs to travel (5% of 10 s, at most 100 ms) is not sent: the
+// client would most likely have given up, and its result would stay held
+// unused until the TTL. The Query fails and nothing stays anywhere.
+TEST_F(OverlayBehaviourTest, AnswerTooCloseToTheDeadlineIsRefusedAndFreed) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  overlay_.StallAdmitted("A", RpcKind::kQuery);
+  auto query = overlay_.StartQuery(Pm25(false), std::chrono::seconds(10));
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("A") == 1; }));
+  overlay_.AdvanceMillis(10'000 - 50);  // 50 ms left when it runs
+  overlay_.Resume("A");
+  grpc::Status status = query->Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(), HasSubstr("too late to reach the client"));
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.Quiet() && overlay_.PlansHeld() == 0 &&
+           overlay_.ResultsHeld() == 0;
+  })) << overlay_.Describe();
+  // With time to spare, the same query is answered.
+  auto again = overlay_.StartQuery(Pm25(false), std::chrono::seconds(10));
+  EXPECT_TRUE(again->Wait().ok());
+}
+
 TEST_F(OverlayBehaviourTest, ClientDeadlineBoundsEveryHop) {
   // A long hop cap: only the client's deadline bounds the query.
   ASSERT_OK(overlay_.Start("configs/one_host.json", root(),
