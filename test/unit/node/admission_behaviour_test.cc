@@ -348,7 +348,9 @@ TEST_F(AdmissionBehaviourTest, ShutdownWithAFullQueueAnswersEveryWaiter) {
   // A's only slot is held by a query waiting on stalled E; three more wait.
   overlay_.Stall("E");
   auto q0 = overlay_.StartQuery(Pm25("a"));
-  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("E") == 1; }));
+  // E holds one or both of its arrivals (from A, and from D if D heard of
+  // the query from B first).
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("E") >= 1; }));
   std::vector<std::unique_ptr<AsyncQuery>> queued;
   for (const char* client : {"a", "b", "c"}) {
     queued.push_back(overlay_.StartQuery(Pm25(client)));

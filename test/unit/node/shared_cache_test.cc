@@ -509,9 +509,12 @@ TEST_F(SharedCacheTest, EvictedChunksOfACachedPlanAreMadeAnewExactly) {
   EXPECT_EQ(records, Expected(request));
   // F made its first missing chunk from the query (one Fetch, via E: two
   // served Fetch calls) and, before answering, encoded the rest of its
-  // share ahead, so its other missing chunk came from the segment; A did
-  // the same on a worker, with no call at all. One scan each.
-  EXPECT_EQ(FetchesServed(overlay_), fetches + 2);
+  // share ahead, so its other missing chunk came from the segment (or, if
+  // the portal asked before that encoding was in, F served it from the
+  // rows of that same scan: one Fetch more); A did the same on a worker,
+  // with no call at all. One scan each.
+  EXPECT_GE(FetchesServed(overlay_), fetches + 2);
+  EXPECT_LE(FetchesServed(overlay_), fetches + 4);
   EXPECT_EQ(CacheOf(overlay_, "F").stateless_chunks(), 1);
   EXPECT_EQ(CacheOf(overlay_, "A").stateless_chunks(), 1);
   for (const v1::ShareResult& share : response.shares()) {
