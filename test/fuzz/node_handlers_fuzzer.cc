@@ -18,6 +18,8 @@
 
 #include <grpcpp/support/status.h>
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -62,9 +64,14 @@ constexpr int kCheckEvery = 256;
 class Harness {
  public:
   Harness() {
-    absl::Status started = overlay_.Start("configs/one_host.json",
-                                          testing::GeneratedData::Get().root());
+    absl::Status started = overlay_.Start(
+        "configs/one_host.json", testing::GeneratedData::Get().root(),
+        [](OverlayConfig& config) { config.strategy.shared_cache_mb = 16; });
     CHECK(started.ok()) << started;
+    // The harness lives until the fuzzer exits (or crashes), so nothing
+    // would remove the host's segment: every node has mapped it, and the
+    // name goes now.
+    ::unlink(overlay_.SegmentPath("host1").c_str());
     for (const ProcessConfig& p : overlay_.config().processes) {
       ids_.push_back(p.id);
       callers_.push_back(std::make_unique<RawCaller>(overlay_.address(p.id)));
