@@ -170,9 +170,9 @@ bool CachedChunk(const Node* node, const QueryPlan& plan, int32_t index) {
 
 }  // namespace
 
-grpc::ByteBuffer WithBytesField(const std::string& head, int field,
+grpc::ByteBuffer WithBytesField(std::string head, int field,
                                 std::string bytes) {
-  std::string prefix = head;
+  std::string prefix = std::move(head);
   if (!bytes.empty()) {
     uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
     for (int part = 0; part < 2; ++part) {  // the tag, then the length

@@ -70,7 +70,7 @@ grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
 // serializing (a parser takes fields in any order), but as two slices, the
 // second handing `bytes` to gRPC without a copy (a chunk is hundreds of
 // KiB).
-grpc::ByteBuffer WithBytesField(const std::string& head, int field,
+grpc::ByteBuffer WithBytesField(std::string head, int field,
                                 std::string bytes);
 
 grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,

@@ -436,33 +436,39 @@ void QueryCall::Deliver(std::vector<Segment> segments,
                      chunk_size_, " records; at most ", INT32_MAX)));
     return;
   }
-  // The shares as the client sees them (laid out by the plan), before a
-  // small result is packed into one chunk.
+  // The shares as the client sees them, before a small result is packed
+  // into one chunk; their chunks are the plan's layout of these segments,
+  // or all in chunk 0 once packed.
   std::vector<v1::ShareResult> shares;
-  {
-    QueryPlan layout(query_id_, chunk_size_, segments);
-    for (const Segment& segment : layout.segments()) {
-      v1::ShareResult& share = shares.emplace_back();
-      share.set_node_id(segment.node_id);
-      share.set_share(segment.share);
-      share.set_records(segment.records);
-      share.set_first_chunk(segment.first_chunk);
-      share.set_chunks(segment.chunks);
-    }
+  shares.reserve(segments.size());
+  for (const Segment& segment : segments) {
+    v1::ShareResult& share = shares.emplace_back();
+    share.set_node_id(segment.node_id);
+    share.set_share(segment.share);
+    share.set_records(segment.records);
   }
+  bool packed = false;
   if (FitsOneChunk(segments, chunk_size_)) {
-    if (std::optional<Segment> packed = PackSegments(segments)) {
+    if (std::optional<Segment> one = PackSegments(segments)) {
       segments.clear();
-      segments.push_back(*std::move(packed));
-      for (v1::ShareResult& share : shares) {
-        share.set_first_chunk(0);
-        share.set_chunks(share.records() > 0 ? 1 : 0);
-      }
+      segments.push_back(*std::move(one));
+      packed = true;
     }
   }
   auto plan = std::make_shared<QueryPlan>(query_id_, chunk_size_,
                                           std::move(segments),
                                           services_.memory, client_, Planned());
+  for (size_t i = 0; i < shares.size(); ++i) {
+    v1::ShareResult& share = shares[i];
+    if (packed) {
+      share.set_first_chunk(0);
+      share.set_chunks(share.records() > 0 ? 1 : 0);
+    } else {
+      const Segment& laid_out = plan->segments()[i];  // the order is kept
+      share.set_first_chunk(laid_out.first_chunk);
+      share.set_chunks(laid_out.chunks);
+    }
+  }
   v1::QueryResponse response;
   response.set_query_id(query_id_);
   response.set_total_records(plan->total_records());

@@ -93,27 +93,16 @@ class PeerClient final {
   // The deadline Call() gives a call made now for work due at `parent`.
   int64_t DeadlineFor(int64_t parent) const;
 
-  // Calls `method` of neighbour `neighbor` with `request`. `done` runs
+  // Calls `method` of neighbour `neighbor` with `request`. `done` (a Done,
+  // or a DoneWithInfo for a caller that wants the CallInfo too) runs
   // exactly once. `scope` (may be null: nobody can cancel the call but
   // shutdown) must outlive the call. `parent_deadline` is on the node's
   // clock (kNoDeadline: only the hop cap applies).
-  template <typename Request>
-  void Call(const std::string& neighbor, PeerMethod method,
-            const Request& request, grpc::CompletionQueue* cq,
-            int64_t parent_deadline, CancellationScope* scope, Done done) {
-    grpc::ByteBuffer bytes;
-    bool own_buffer = false;
-    (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, Request>(
-        request, &bytes, &own_buffer);
-    CallBytes(neighbor, method, bytes, cq, parent_deadline, scope,
-              std::move(done));
-  }
-  // As above, for a caller that wants the CallInfo too.
-  template <typename Request>
+  template <typename Request, typename Callback>
   void Call(const std::string& neighbor, PeerMethod method,
             const Request& request, grpc::CompletionQueue* cq,
             int64_t parent_deadline, CancellationScope* scope,
-            DoneWithInfo done) {
+            Callback done) {
     grpc::ByteBuffer bytes;
     bool own_buffer = false;
     (void)grpc::GenericSerialize<grpc::ProtoBufferWriter, Request>(

@@ -17,13 +17,18 @@
 #include "gtest/gtest.h"
 #include "test/test_util/generated_data.h"
 #include "test/test_util/inprocess_overlay.h"
+#include "test/test_util/overlay_calls.h"
 #include "test/test_util/status_matchers.h"
 
 namespace overlay {
 namespace {
 
+using ::overlay::testing::ExpectedWithout;
 using ::overlay::testing::GeneratedData;
 using ::overlay::testing::InProcessOverlay;
+using ::overlay::testing::PullAll;
+using ::overlay::testing::Release;
+using ::overlay::testing::RunQuery;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -56,70 +61,6 @@ v1::QueryRequest Pm25(bool allow_partial, int chunk_size = 500) {
   request.set_chunk_size(chunk_size);
   request.set_allow_partial(allow_partial);
   return request;
-}
-
-// The records of the direct scan whose day is in none of `missing`'s shares.
-std::vector<Record> ExpectedWithout(const InProcessOverlay& overlay,
-                                    const v1::QueryRequest& request,
-                                    const std::vector<std::string>& missing) {
-  auto filter = FilterFromProto(request.filter(), request.limit());
-  EXPECT_TRUE(filter.ok());
-  std::vector<Record> out;
-  for (Record& r : GeneratedData::Get().DirectScan(*filter)) {
-    bool dropped = false;
-    for (const std::string& id : missing) {
-      const ProcessConfig* p = overlay.config().Find(id);
-      if (p->share && p->share->Contains(r.utc / 86400)) dropped = true;
-    }
-    if (!dropped) out.push_back(std::move(r));
-  }
-  return out;
-}
-
-// Pulls every chunk of `response`; the first failure is returned.
-absl::StatusOr<std::vector<Record>> PullAll(v1::QueryService::Stub& stub,
-                                            const v1::QueryResponse& response,
-                                            const std::string& client_id = "") {
-  std::vector<Record> records;
-  for (int i = 0; i < response.total_chunks(); ++i) {
-    v1::ChunkRequest request;
-    request.set_query_id(response.query_id());
-    request.set_chunk_index(i);
-    request.set_client_id(client_id);
-    v1::ChunkResponse chunk;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    grpc::Status status = stub.GetChunk(&context, request, &chunk);
-    if (!status.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                          status.error_message());
-    }
-    auto decoded = DecodeChunk(chunk.records());
-    if (!decoded.ok()) return decoded.status();
-    for (Record& r : *decoded) records.push_back(std::move(r));
-  }
-  return records;
-}
-
-grpc::Status Release(v1::QueryService::Stub& stub, const std::string& id,
-                     const std::string& client_id = "") {
-  v1::ReleaseRequest request;
-  request.set_query_id(id);
-  request.set_client_id(client_id);
-  v1::ReleaseResponse response;
-  grpc::ClientContext context;
-  return stub.Release(&context, request, &response);
-}
-
-grpc::Status RunQuery(InProcessOverlay& overlay,
-                      const v1::QueryRequest& request,
-                      v1::QueryResponse* response) {
-  auto stub = overlay.PortalStub();
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(60));
-  return stub->Query(&context, request, response);
 }
 
 std::vector<std::string> MissingIds(const v1::QueryResponse& response) {

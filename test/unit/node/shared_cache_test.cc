@@ -31,6 +31,7 @@
 #include "nodes/node_cache.h"
 #include "test/test_util/generated_data.h"
 #include "test/test_util/inprocess_overlay.h"
+#include "test/test_util/overlay_calls.h"
 #include "test/test_util/status_matchers.h"
 
 namespace overlay {
@@ -38,6 +39,8 @@ namespace {
 
 using ::overlay::testing::GeneratedData;
 using ::overlay::testing::InProcessOverlay;
+using ::overlay::testing::PullAll;
+using ::overlay::testing::RunQuery;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -74,46 +77,6 @@ Filter FilterOf(const v1::QueryRequest& request) {
 
 std::vector<Record> Expected(const v1::QueryRequest& request) {
   return GeneratedData::Get().DirectScan(FilterOf(request));
-}
-
-grpc::Status RunQuery(InProcessOverlay& overlay,
-                      const v1::QueryRequest& request,
-                      v1::QueryResponse* response) {
-  auto stub = overlay.PortalStub();
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(60));
-  return stub->Query(&context, request, response);
-}
-
-absl::StatusOr<std::vector<Record>> PullAll(v1::QueryService::Stub& stub,
-                                            const v1::QueryResponse& response,
-                                            const std::string& client_id) {
-  std::vector<Record> records;
-  for (int i = 0; i < response.total_chunks(); ++i) {
-    v1::ChunkRequest request;
-    request.set_query_id(response.query_id());
-    request.set_chunk_index(i);
-    request.set_client_id(client_id);
-    v1::ChunkResponse chunk;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    grpc::Status status = stub.GetChunk(&context, request, &chunk);
-    if (!status.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                          absl::StrCat("chunk ", i, ": ",
-                                       status.error_message()));
-    }
-    if (chunk.first_record() != static_cast<int64_t>(records.size())) {
-      return absl::InternalError(
-          absl::StrCat("chunk ", i, " starts at ", chunk.first_record()));
-    }
-    auto decoded = DecodeChunk(chunk.records());
-    if (!decoded.ok()) return decoded.status();
-    for (Record& r : *decoded) records.push_back(std::move(r));
-  }
-  return records;
 }
 
 // Query, pull every chunk, release; the records.
