@@ -83,15 +83,21 @@ int64_t PeerCallsInFlight(const InProcessOverlay& overlay) {
   return sum;
 }
 
-// No call or answer on its way: every outbound call has its server call at
-// the callee, and the other server calls are the client's Query at A until
-// it is answered (a reply in transit when the clock jumps could lose to its
-// caller's deadline; under load one may take milliseconds).
+// No call or answer on its way, and no node busy: every outbound call has
+// its server call at the callee, the other server calls are the client's
+// Query at A until it is answered, and every node's server calls are each
+// waiting for a neighbour or held by the test's hooks (a node still
+// finishing its scan or its reply is busy). A reply not yet sent when the
+// clock jumps could lose to its caller's deadline; under load it may take
+// milliseconds.
 bool AnswersSettled(const InProcessOverlay& overlay,
                     const testing::AsyncQuery& query) {
   int64_t served = 0;
   for (const ProcessConfig& p : overlay.config().processes) {
-    served += overlay.node(p.id).services.gate->in_flight();
+    const NodeServices& s = overlay.node(p.id).services;
+    const int64_t here = s.gate->in_flight();
+    if (here > s.peers->in_flight() + overlay.held(p.id)) return false;
+    served += here;
   }
   return PeerCallsInFlight(overlay) == served - (query.finished() ? 0 : 1);
 }
