@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/store/query_executor.h"
 #include "core/wire/chunk_codec.h"
+#include "core/wire/reply_buffers.h"
 #include "glog/logging.h"
 
 namespace overlay {
@@ -108,7 +109,7 @@ void StartStatelessSlice(const Node* node, StatelessSlice slice,
       return;
     }
     // Another slice of the share may have made it while this one waited.
-    std::string records;
+    std::string records = ReplyBuffers::Shared().Take();
     NodeCache* cache = node->services.cache;
     if (!slice.fresh && cache->GetChunk(chunks.Key(slice.index), &records)) {
       done(grpc::Status::OK, std::move(records));

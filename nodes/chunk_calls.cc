@@ -170,34 +170,6 @@ bool CachedChunk(const Node* node, const QueryPlan& plan, int32_t index) {
 
 }  // namespace
 
-grpc::ByteBuffer WithBytesField(std::string head, int field,
-                                std::string bytes) {
-  std::string prefix = std::move(head);
-  if (!bytes.empty()) {
-    uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
-    for (int part = 0; part < 2; ++part) {  // the tag, then the length
-      while (value >= 0x80) {
-        prefix.push_back(static_cast<char>(value | 0x80));
-        value >>= 7;
-      }
-      prefix.push_back(static_cast<char>(value));
-      value = bytes.size();
-    }
-  }
-  if (bytes.empty()) {
-    grpc::Slice only(prefix);
-    return grpc::ByteBuffer(&only, 1);
-  }
-  auto* owned = new std::string(std::move(bytes));
-  const grpc::Slice slices[2] = {
-      grpc::Slice(prefix),
-      grpc::Slice(owned->data(), owned->size(),
-                  [](void* string) { delete static_cast<std::string*>(string); },
-                  owned)};
-  return grpc::ByteBuffer(slices, 2);
-}
-
-
 void StartPrefetch(const Node* node, grpc::CompletionQueue* cq,
                    const std::shared_ptr<QueryPlan>& plan, int32_t first,
                    const v1::RequestClass& cls) {
@@ -302,7 +274,7 @@ void GetChunkCall::OnRequest() {
     return;
   }
   StartPrefetch(node_, cq_, plan_, index + 1, request_class_);
-  std::string records;
+  std::string records = ReplyBuffers::Shared().Take();
   grpc::Status local = LocalChunkBytes(node_, *plan_, index, &records);
   if (local.ok()) {
     ReplyWithSerialized(std::move(records));
@@ -455,7 +427,7 @@ void FetchCall::ServeOwnSlice(const v1::FetchRequest& request) {
       chunks = std::move(share);
     }
   }
-  std::string records;
+  std::string records = ReplyBuffers::Shared().Take();
   if (chunks.has_value() && !request.fresh() &&
       services_.cache->GetChunk(chunks->Key(index), &records)) {
     ReplyWithRecords(std::move(records));

@@ -44,6 +44,7 @@
 #include "core/reactor/cancellation_scope.h"
 #include "core/reactor/notifier.h"
 #include "core/reactor/timer.h"
+#include "core/wire/reply_buffers.h"
 #include "nodes/unary_call.h"
 
 namespace overlay {
@@ -65,14 +66,6 @@ grpc::Status EncodeLocalSlice(const Node* node, const std::string& query_id,
 // serve them without a fetch (records the owner sent with its answer, the
 // shared cache, its own rows); NOT_FOUND (nothing written) when the chunk
 // must be fetched (or, for a stateless own share, made on a worker).
-// `head` (a serialized message) followed by its length-delimited field
-// `field` holding `bytes`: the same wire bytes as setting the field and
-// serializing (a parser takes fields in any order), but as two slices, the
-// second handing `bytes` to gRPC without a copy (a chunk is hundreds of
-// KiB).
-grpc::ByteBuffer WithBytesField(std::string head, int field,
-                                std::string bytes);
-
 grpc::Status LocalChunkBytes(const Node* node, const QueryPlan& plan,
                              int32_t index, std::string* records);
 

@@ -489,7 +489,7 @@ void QueryCall::Deliver(std::vector<Segment> segments,
   // encoded again: QueryResponse.first_chunk appended as its wire bytes.
   std::string first_chunk;
   if (request_.inline_first_chunk() && plan->total_chunks() > 0) {
-    std::string records;
+    std::string records = ReplyBuffers::Shared().Take();
     if (LocalChunkBytes(node_, *plan, 0, &records).ok()) {
       v1::ChunkResponseRaw first;
       first.set_query_id(query_id_);
@@ -497,7 +497,9 @@ void QueryCall::Deliver(std::vector<Segment> segments,
       first.set_total_chunks(plan->total_chunks());
       first.set_first_record(0);
       first.set_records(std::move(records));
-      first_chunk = first.SerializeAsString();
+      first_chunk = ReplyBuffers::Shared().Take();
+      first.SerializeToString(&first_chunk);
+      ReplyBuffers::Shared().Give(std::move(*first.mutable_records()));
       services_.metrics->Add(services_.metrics->chunks_served);
     }
   }

@@ -86,6 +86,7 @@ class LoadDriver::Phase final : public RequestListener {
       setup.listener = this;
       setup.cq = driver_->queues_[i].get();
       setup.cq_index = static_cast<int>(i);
+      setup.chunk_replies = &driver_->chunk_replies_[i];
     }
   }
 
@@ -179,6 +180,7 @@ class LoadDriver::Phase final : public RequestListener {
         spec_.rate > 0 ? DueNanos(index) : RequestCall::NowNanos();
     auto* call = new RequestCall(&setups_[queue],
                                  driver_->stubs_[channel].get(),
+                                 driver_->generic_stubs_[channel].get(),
                                  driver_->health_stubs_[channel].get(),
                                  &request, start_ns);
     call->Start();  // owned by its queue from here on
@@ -239,12 +241,15 @@ LoadDriver::LoadDriver(const BenchOptions& options, const Workload& workload)
                                         : grpc::InsecureChannelCredentials(),
         args));
     stubs_.push_back(v1::QueryService::NewStub(channels_.back()));
+    generic_stubs_.push_back(
+        std::make_unique<grpc::GenericStub>(channels_.back()));
     health_stubs_.push_back(
         grpc::health::v1::Health::NewStub(channels_.back()));
   }
   for (int i = 0; i < options_.cq_threads; ++i) {
     queues_.push_back(std::make_unique<grpc::CompletionQueue>());
   }
+  chunk_replies_.resize(queues_.size());
   for (auto& queue : queues_) {
     threads_.emplace_back(Drain, queue.get());
   }

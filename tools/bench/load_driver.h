@@ -34,6 +34,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "protos/overlay.grpc.pb.h"
 #include "tools/bench/bench_options.h"
+#include "tools/bench/request_call.h"
 #include "tools/bench/run_stats.h"
 #include "tools/bench/workload.h"
 
@@ -80,8 +81,10 @@ class LoadDriver final {
   const Workload& workload_;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> generic_stubs_;
   std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs_;
   std::vector<std::unique_ptr<grpc::CompletionQueue>> queues_;
+  std::vector<ChunkReplyPool> chunk_replies_;  // [queue]; its thread's
   std::vector<std::thread> threads_;
 };
 

@@ -96,7 +96,10 @@ ABSL_FLAG(std::string, ca_file, "",
           "TLS: the overlay's CA (default with --config: its tls.ca_file)");
 ABSL_FLAG(std::string, cert_file, "", "TLS client certificate (mutual TLS)");
 ABSL_FLAG(std::string, key_file, "", "key of --cert_file");
-ABSL_FLAG(int32_t, cq_threads, 2, "completion queues, one thread each");
+ABSL_FLAG(int32_t, cq_threads, 0,
+          "completion queues, one thread each; 0: 2, or 1 for a closed loop "
+          "with one call in flight (--concurrency 1 --parallel 1), where a "
+          "second thread only takes the wake-ups of the first");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the weighted query mix");
 ABSL_FLAG(double, scrape_interval, 1.0,
           "seconds between GetMetrics scrapes of the nodes during the run");
@@ -227,6 +230,12 @@ int Main(int argc, char** argv) {
   }
   options.channels = absl::GetFlag(FLAGS_channels);
   options.cq_threads = absl::GetFlag(FLAGS_cq_threads);
+  if (options.cq_threads == 0) {
+    options.cq_threads = options.rate <= 0 && options.concurrency == 1 &&
+                                 options.parallel == 1 && options.clients.empty()
+                             ? 1
+                             : 2;
+  }
   options.seed = absl::GetFlag(FLAGS_seed);
   options.scrape_interval_s = absl::GetFlag(FLAGS_scrape_interval);
   options.connect_timeout_ms =

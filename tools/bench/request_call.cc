@@ -6,16 +6,39 @@
 #include <chrono>
 #include <string>
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
 
 namespace overlay::bench {
 
+std::unique_ptr<v1::ChunkResponse> ChunkReplyPool::Take() {
+  if (free_.empty()) return std::make_unique<v1::ChunkResponse>();
+  std::unique_ptr<v1::ChunkResponse> reply = std::move(free_.back());
+  free_.pop_back();
+  return reply;
+}
+
+void ChunkReplyPool::Give(std::unique_ptr<v1::ChunkResponse> reply) {
+  free_.push_back(std::move(reply));
+}
+
+void ChunkReplyPool::ClearKeepingCapacity(v1::ChunkResponse* reply) {
+  v1::RecordChunk* records = reply->release_records();
+  reply->Clear();
+  if (records == nullptr) return;
+  records->Clear();  // repeated fields and sites keep what they allocated
+  reply->set_allocated_records(records);
+}
+
 RequestCall::RequestCall(const CallSetup* setup, v1::QueryService::Stub* stub,
+                         grpc::GenericStub* generic_stub,
                          grpc::health::v1::Health::Stub* health_stub,
                          const v1::QueryRequest* request, int64_t start_ns)
     : setup_(setup),
       stub_(stub),
+      generic_stub_(generic_stub),
       health_stub_(health_stub),
       request_(request),
       start_ns_(start_ns) {}
@@ -90,7 +113,8 @@ void RequestCall::StartChunks() {
       }
     }
     if (slot == nullptr) {
-      slots_.push_back(std::make_unique<ChunkSlot>(this));
+      slots_.push_back(
+          std::make_unique<ChunkSlot>(this, setup_->chunk_replies));
       slot = slots_.back().get();
     }
     slot->in_flight = true;
@@ -98,13 +122,17 @@ void RequestCall::StartChunks() {
     slot->request.set_query_id(query_.query_id());
     slot->request.set_chunk_index(next_chunk_++);
     slot->request.set_client_id(setup_->client_id);
-    slot->response.Clear();
     slot->context = NewContext();
     slot->start_ns = NowNanos();
-    slot->reader = stub_->PrepareAsyncGetChunk(slot->context.get(),
-                                               slot->request, setup_->cq);
+    const std::string request = slot->request.SerializeAsString();
+    grpc::Slice request_slice(request);
+    const grpc::ByteBuffer request_bytes(&request_slice, 1);
+    slot->reply_bytes.Clear();
+    slot->reader = generic_stub_->PrepareUnaryCall(
+        slot->context.get(), "/overlay.v1.QueryService/GetChunk",
+        request_bytes, setup_->cq);
     slot->reader->StartCall();
-    slot->reader->Finish(&slot->response, &slot->status, slot);
+    slot->reader->Finish(&slot->reply_bytes, &slot->status, slot);
   }
 }
 
@@ -223,6 +251,15 @@ void RequestCall::OnChunk(ChunkSlot* slot, bool ok) {
     slot->status = grpc::Status(grpc::StatusCode::UNKNOWN,
                                 "completion queue reported failure");
   }
+  if (slot->status.ok()) {
+    ChunkReplyPool::ClearKeepingCapacity(slot->response.get());
+    grpc::ProtoBufferReader reader(&slot->reply_bytes);
+    if (!slot->response->MergeFromBoundedZeroCopyStream(
+            &reader, static_cast<int>(slot->reply_bytes.Length()))) {
+      slot->status = grpc::Status(grpc::StatusCode::INTERNAL,
+                                  "GetChunk reply does not parse");
+    }
+  }
   if (!slot->status.ok()) {
     if (!failed_) {
       Fail("GetChunk", slot->status, slot->context.get());
@@ -237,8 +274,8 @@ void RequestCall::OnChunk(ChunkSlot* slot, bool ok) {
     if (setup_->stats != nullptr) {
       setup_->stats->chunk_latency.Record(now - slot->start_ns);
     }
-    records_ += slot->response.records().utc_seconds_size();
-    bytes_ += static_cast<int64_t>(slot->response.ByteSizeLong());
+    records_ += slot->response->records().utc_seconds_size();
+    bytes_ += static_cast<int64_t>(slot->reply_bytes.Length());
     ++chunks_;
     end_ns_ = now;
   }

@@ -1,0 +1,95 @@
+// Copyright 2026 The overlay Authors.
+
+#include "core/wire/reply_buffers.h"
+
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include <optional>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "protos/overlay.pb.h"
+
+namespace overlay {
+namespace {
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  EXPECT_TRUE(buffer.Dump(&slices).ok());
+  std::string out;
+  for (const grpc::Slice& slice : slices) {
+    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return out;
+}
+
+TEST(ReplyBuffersTest, KeepsAtMostItsBoundAndNothingTooLarge) {
+  ReplyBuffers pool;
+  for (size_t i = 0; i < ReplyBuffers::kMaxBuffers + 3; ++i) {
+    pool.Give(std::string(1000, 'x'));
+  }
+  EXPECT_EQ(pool.pooled(), ReplyBuffers::kMaxBuffers);
+  pool.Give(std::string(ReplyBuffers::kMaxCapacity + 1, 'x'));
+  EXPECT_EQ(pool.pooled(), ReplyBuffers::kMaxBuffers);
+
+  const std::string taken = pool.Take();
+  EXPECT_TRUE(taken.empty());  // cleared, whatever it held
+  EXPECT_GE(taken.capacity(), 1000u);
+  EXPECT_EQ(pool.pooled(), ReplyBuffers::kMaxBuffers - 1);
+}
+
+TEST(ReplyBuffersTest, TakeFromAnEmptyPoolGivesAFreshString) {
+  ReplyBuffers pool;
+  EXPECT_TRUE(pool.Take().empty());
+  EXPECT_EQ(pool.pooled(), 0u);
+}
+
+// The two slices are the bytes of the message with the field set, and the
+// records' string goes back to the shared pool once gRPC lets go of it.
+TEST(ReplyBuffersTest, WithBytesFieldIsTheSerializedMessageAndReturnsItsBuffer) {
+  v1::ChunkResponseRaw head;
+  head.set_query_id("q-1");
+  head.set_chunk_index(3);
+  head.set_total_chunks(9);
+  head.set_first_record(12345);
+  v1::RecordChunk chunk;
+  for (int i = 0; i < 30'000; ++i) chunk.add_utc_seconds(1'597'000'000 + i);
+  const std::string records = chunk.SerializeAsString();
+
+  v1::ChunkResponseRaw whole = head;
+  whole.set_records(records);
+  const std::string expected = whole.SerializeAsString();
+
+  ReplyBuffers& shared = ReplyBuffers::Shared();
+  while (shared.pooled() > 0) (void)shared.Take();
+  std::string bytes = shared.Take();
+  bytes = records;
+  {
+    std::optional<grpc::ByteBuffer> reply =
+        WithBytesField(head.SerializeAsString(),
+                       v1::ChunkResponseRaw::kRecordsFieldNumber,
+                       std::move(bytes));
+    EXPECT_EQ(Flatten(*reply), expected);
+    v1::ChunkResponse parsed;
+    grpc::ProtoBufferReader reader(&*reply);
+    ASSERT_TRUE(parsed.ParseFromZeroCopyStream(&reader));
+    EXPECT_EQ(parsed.first_record(), 12345);
+    EXPECT_EQ(parsed.records().utc_seconds_size(), 30'000);
+    EXPECT_EQ(shared.pooled(), 0u);  // still held by the reply
+    reply.reset();
+  }
+  EXPECT_EQ(shared.pooled(), 1u);
+  EXPECT_GE(shared.Take().capacity(), records.size());
+}
+
+TEST(ReplyBuffersTest, WithBytesFieldOfNothingIsTheHeadAlone) {
+  v1::ChunkResponseRaw head;
+  head.set_query_id("q-2");
+  const grpc::ByteBuffer reply =
+      WithBytesField(head.SerializeAsString(),
+                     v1::ChunkResponseRaw::kRecordsFieldNumber, "");
+  EXPECT_EQ(Flatten(reply), head.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace overlay
