@@ -238,6 +238,7 @@ void MetricsCall::OnRequest() {
   r.set_results_held(services_.results->results_held());
   r.set_result_bytes(services_.results->bytes_held());
   r.set_plans_held(services_.plans->size());
+  r.set_results_abandoned(services_.plans->abandoned());
   r.set_result_memory_bytes(services_.memory->used());
   r.set_result_memory_limit(services_.memory->limit());
   r.set_prefetched_bytes(services_.memory->used() -

@@ -14,6 +14,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "nodes/chunk_cache.h"
 #include "nodes/client_identity.h"
+#include "nodes/releases.h"
 
 namespace overlay {
 namespace {
@@ -333,9 +334,19 @@ void GetChunkCall::OnTimer(bool ok) {
 }
 
 void GetChunkCall::OnCancelled() {
+  AbandonIfCallerLeft();
   if (step_ != Step::kWaiting) return;
   timer_.Cancel();
   GiveUp(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+}
+
+void GetChunkCall::OnAnswerLost() { AbandonIfCallerLeft(); }
+
+void GetChunkCall::AbandonIfCallerLeft() {
+  if (plan_ == nullptr || env_.clock->NowNanos() >= deadline()) return;
+  std::shared_ptr<QueryPlan> plan =
+      services_.plans->Abandon(plan_->query_id(), plan_->client());
+  if (plan != nullptr) ReleasePlan(node_, cq_, *plan);
 }
 
 void GetChunkCall::GiveUp(const grpc::Status& status) {

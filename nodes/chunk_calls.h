@@ -91,9 +91,14 @@ class GetChunkCall final
   AdmissionStep AdmissionFor();
   void OnRequest();
   void OnCancelled();
+  void OnAnswerLost();
 
  private:
   enum class Step { kStarting, kWaiting, kAnswered };
+  // A GetChunk its client cancelled before the deadline (it stopped
+  // pulling, or its connection went: a killed client) abandons the result:
+  // nobody will pull or Release it, so it is freed now.
+  void AbandonIfCallerLeft();
   void TakeOrWait();
   void OnChunkReady(bool ok);
   void OnTimer(bool ok);

@@ -84,6 +84,7 @@ struct NodeEnv {
   int64_t start_nanos = 0;
   int64_t default_deadline_nanos = 0;  // default_query_deadline_ms
   int64_t result_ttl_nanos = 0;
+  int64_t result_claim_grace_nanos = 0;  // result_claim_grace_ms
   int64_t hop_cap_nanos = 0;           // neighbor_timeout_ms
   // Mutual TLS: every caller has a verified certificate, and results are
   // bound to its identity too (nodes/client_identity.h).

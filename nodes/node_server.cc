@@ -137,6 +137,8 @@ absl::Status NodeServer::Bind() {
   env.default_deadline_nanos =
       int64_t{strategy.default_query_deadline_ms} * 1'000'000;
   env.result_ttl_nanos = int64_t{strategy.result_ttl_seconds} * 1'000'000'000;
+  env.result_claim_grace_nanos =
+      int64_t{strategy.result_claim_grace_ms} * 1'000'000;
   env.hop_cap_nanos = int64_t{strategy.neighbor_timeout_ms} * 1'000'000;
   env.tls_identities = config_.tls.enabled() && config_.tls.mutual;
 

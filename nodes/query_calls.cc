@@ -503,9 +503,31 @@ void QueryCall::Deliver(std::vector<Segment> segments,
       services_.metrics->Add(services_.metrics->chunks_served);
     }
   }
-  services_.plans->Add(plan);
+  // An answer that carries the whole result leaves nothing to pull: the
+  // portal keeps nothing for it (and its client need not Release it).
+  const bool held = !(plan->total_chunks() == 0 ||
+                      (plan->total_chunks() == 1 && !first_chunk.empty()));
+  response.set_held(held);
+  if (held) {
+    // Pulled from within the grace after the answer, or freed (the answer
+    // was lost, or its client is gone); and freed at the Query's deadline
+    // when the client sent one, since it bounds the whole query.
+    const int64_t now = env_.clock->NowNanos();
+    QueryRegistry::Bounds bounds;
+    bounds.claim_by_nanos = now + env_.result_claim_grace_nanos;
+    if (caller_deadline()) {
+      bounds.deadline_nanos = std::max(deadline(), bounds.claim_by_nanos);
+    }
+    response.set_claim_within_ms((bounds.claim_by_nanos - now) / 1'000'000);
+    services_.plans->Add(plan, bounds);
+    StartPrefetch(node_, cq_, plan, 0, request_class_);
+  } else {
+    response.clear_expires_in_ms();
+    services_.plans->Unreserve(client_);
+    ReleasePlan(node_, cq_, *plan);
+    services_.results->Release(query_id_);  // the own rows it was cut from
+  }
   reserved_ = false;
-  StartPrefetch(node_, cq_, plan, 0, request_class_);
   Reply(WithBytesField(response.SerializeAsString(),
                        v1::QueryResponse::kFirstChunkFieldNumber,
                        std::move(first_chunk)));

@@ -221,6 +221,8 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
 
   // The caller's deadline on the node's clock, or the config's default.
   int64_t deadline() const { return deadline_; }
+  // Whether the caller sent that deadline (else it is the default).
+  bool caller_deadline() const { return caller_deadline_; }
   // When the request arrived, on the node's clock.
   int64_t start_nanos() const { return start_nanos_; }
   // True once the done notification said the caller went away.
@@ -300,6 +302,7 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
         deadline_ = fake;
       }
     }
+    caller_deadline_ = deadline_ != kNoDeadline;
     if (deadline_ == kNoDeadline) {
       deadline_ = start_nanos_ + env_.default_deadline_nanos;
     }
@@ -522,6 +525,7 @@ class UnaryCall : public CompletionTag, private AdmissionWaiter {
   int64_t queued_nanos_ = 0;
   int64_t start_nanos_ = 0;
   int64_t deadline_ = kNoDeadline;
+  bool caller_deadline_ = false;
   int pending_operations_ = 0;
   bool entered_gate_ = false;
   bool finish_pending_ = false;

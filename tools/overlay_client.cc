@@ -292,11 +292,13 @@ class ChunkPuller final {
   std::vector<std::unique_ptr<Slot>> slots_;  // chunk i in slots_[i % size]
 };
 
-// Best effort: the result also expires on its own.
-void Release(v1::QueryService::Stub& stub, const std::string& query_id,
+// Best effort: the result also expires on its own. An answer that carried
+// the whole result (held == false) left nothing to release.
+void Release(v1::QueryService::Stub& stub, const v1::QueryResponse& response,
              const std::string& client_id, Deadline deadline) {
+  if (!response.held()) return;
   v1::ReleaseRequest release;
-  release.set_query_id(query_id);
+  release.set_query_id(response.query_id());
   release.set_client_id(client_id);
   v1::ReleaseResponse released;
   grpc::ClientContext context;
@@ -380,7 +382,7 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
   // request did not allow it breaks the contract; refuse the answer.
   const bool complete = response.complete();
   if (!complete && !request->allow_partial()) {
-    Release(stub, response.query_id(), request->client_id(), deadline);
+    Release(stub, response, request->client_id(), deadline);
     std::cerr << "error: incomplete answer (" << MissingText(response)
               << "); pass --allow-partial to accept it\n";
     return kExitError;
@@ -424,14 +426,14 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
       grpc::Status status = puller->Next(&chunk);
       if (!status.ok()) {
         puller.reset();  // cancels the other chunks in flight
-        Release(stub, response.query_id(), request->client_id(), deadline);
+        Release(stub, response, request->client_id(), deadline);
         return RpcError(status);
       }
     }
     absl::StatusOr<std::vector<Record>> records = DecodeChunk(chunk.records());
     if (!records.ok()) {
       puller.reset();
-      Release(stub, response.query_id(), request->client_id(), deadline);
+      Release(stub, response, request->client_id(), deadline);
       std::cerr << "error: chunk " << index << ": "
                 << records.status().message() << "\n";
       return kExitError;
@@ -455,7 +457,7 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
     }
   }
   puller.reset();
-  Release(stub, response.query_id(), request->client_id(), deadline);
+  Release(stub, response, request->client_id(), deadline);
   const double elapsed_ms =
       std::chrono::duration<double, std::milli>(
           std::chrono::steady_clock::now() - start)

@@ -614,9 +614,13 @@ class Client:
         the timeout of the next RPC of the query."""
         return max(0.0, deadline - time.monotonic())
 
-    def release(self, stub, query_id, deadline, client_id=""):
+    def release(self, stub, response, deadline, client_id=""):
+        """Frees a result the portal holds; an answer that carried the whole
+        result (held false) left nothing to release."""
+        if not response.held:
+            return
         try:
-            stub.Release(self.pb.ReleaseRequest(query_id=query_id,
+            stub.Release(self.pb.ReleaseRequest(query_id=response.query_id,
                                                 client_id=client_id),
                          timeout=self.remaining(deadline))
         except self.grpc.RpcError:
@@ -668,7 +672,7 @@ class Client:
         # request did not allow it breaks the contract; refuse the answer.
         complete = response.complete
         if not complete and not request.allow_partial:
-            self.release(stub, response.query_id, deadline,
+            self.release(stub, response, deadline,
                          request.client_id)
             sys.stderr.write(
                 "error: incomplete answer (%s); pass --allow-partial to "
@@ -707,7 +711,7 @@ class Client:
                     chunk = next(pulled)
                 except self.grpc.RpcError as e:
                     pulled.close()  # cancels the other chunks in flight
-                    self.release(stub, response.query_id, deadline,
+                    self.release(stub, response, deadline,
                          request.client_id)
                     return self.rpc_error(e)
             try:
@@ -733,13 +737,13 @@ class Client:
                     count = len(chunk.records.site)
             except DecodeError as e:
                 pulled.close()
-                self.release(stub, response.query_id, deadline,
+                self.release(stub, response, deadline,
                          request.client_id)
                 sys.stderr.write("error: chunk %d: %s\n" % (index, e))
                 return EXIT_ERROR
             received += count
         pulled.close()
-        self.release(stub, response.query_id, deadline,
+        self.release(stub, response, deadline,
                          request.client_id)
         elapsed_ms = (time.monotonic_ns() - start_ns) / 1e6
         if options.json:

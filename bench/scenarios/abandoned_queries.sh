@@ -4,8 +4,9 @@
 #  1. QUERIES (default 10000) queries whose client gives up after
 #     DEADLINE_MS (default 2) ms (overlay_bench --deadline), 20 in flight;
 #  2. KILLED (default 200) overlay_client processes SIGKILLed while their
-#     query is in flight (node F is held with SIGSTOP meanwhile, so none of
-#     their queries can be answered before the kill);
+#     query is in flight (node F is held with SIGSTOP meanwhile, and they
+#     ask with --no-cache, so none of their queries can be answered before
+#     the kill, not even from a cached plan);
 # then polls every node's metrics until nothing is held or in flight
 # (results, plans, server calls, outbound calls, running scans) and prints
 # how long that took, and the portal's resident memory before and after.
@@ -53,7 +54,7 @@ trap 'kill -CONT "$(cat "$stalled")" 2>/dev/null || true' EXIT
 bash -c '
   pids=()
   for _ in $(seq 1 "$1"); do
-    "$2" --config "$3" --timeout 30 $4 >/dev/null 2>&1 &
+    "$2" --config "$3" --timeout 30 $4 --no-cache >/dev/null 2>&1 &
     pids+=($!)
   done
   sleep 0.5

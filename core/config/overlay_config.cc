@@ -56,6 +56,8 @@ constexpr KnobRange kKnobs[] = {
      1, 3600000},
     {"max_results_per_client", &StrategyOptions::max_results_per_client, 1,
      1000000},
+    {"result_claim_grace_ms", &StrategyOptions::result_claim_grace_ms, 1,
+     3600000},
     {"shared_cache_mb", &StrategyOptions::shared_cache_mb, 0, 1048576},
     {"shared_cache_ttl_seconds", &StrategyOptions::shared_cache_ttl_seconds,
      1, 86400},
@@ -451,7 +453,7 @@ class JsonReader {
                    "scan_threads", "reactor_threads", "neighbor_timeout_ms",
                    "max_hops", "max_results_held", "max_result_mb",
                    "default_query_deadline_ms", "max_results_per_client",
-                   "shared_cache_mb", "shared_cache_ttl_seconds"}));
+                   "result_claim_grace_ms", "shared_cache_mb", "shared_cache_ttl_seconds"}));
     for (const KnobRange& knob : kKnobs) {
       const std::string key(knob.name);
       RETURN_IF_ERROR(GetInt(value, key.c_str(), kContext, /*required=*/false,

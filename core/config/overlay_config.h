@@ -83,6 +83,11 @@ struct StrategyOptions {
   // Unreleased results one client may hold at the portal; past it a new
   // Query is refused (RESOURCE_EXHAUSTED), never an old result evicted.
   int max_results_per_client = 256;
+  // A result the portal holds (more chunks than its answer carried) that
+  // no GetChunk or Release touched within this long of its answer is freed:
+  // a unary answer is never acknowledged, and one lost on its way (the
+  // client gave up as it arrived) would never be pulled or released.
+  int result_claim_grace_ms = 1000;
   // Size of the shared-memory cache segment the nodes of one host group
   // share (chunks and query plans, nodes/node_cache.h), in MiB; 0 = off.
   int shared_cache_mb = 0;

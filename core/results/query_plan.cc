@@ -195,11 +195,13 @@ void QueryRegistry::Unreserve(const std::string& client) {
   if (it != per_client_.end() && --it->second <= 0) per_client_.erase(it);
 }
 
-void QueryRegistry::Add(std::shared_ptr<QueryPlan> plan) {
+void QueryRegistry::Add(std::shared_ptr<QueryPlan> plan, Bounds bounds) {
   absl::MutexLock lock(&mu_);
   --reserved_;  // the reservation becomes the plan
   std::string id = plan->query_id();
-  plans_[id] = Entry{std::move(plan), clock_->NowNanos()};
+  plans_[id] = Entry{std::move(plan), clock_->NowNanos(),
+                     std::max<int64_t>(bounds.claim_by_nanos, 1),
+                     bounds.deadline_nanos};
 }
 
 std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id,
@@ -210,11 +212,12 @@ std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id,
     return nullptr;
   }
   const int64_t now = clock_->NowNanos();
-  if (now - it->second.last_used_nanos >= ttl_nanos_) {  // expired, unswept
+  if (it->second.ExpiredAt(now, ttl_nanos_)) {  // expired, unswept
     // Left for TakeExpired, which hands it on for release.
     return nullptr;
   }
   it->second.last_used_nanos = now;
+  it->second.claim_by_nanos = 0;
   return it->second.plan;
 }
 
@@ -245,7 +248,8 @@ std::vector<std::shared_ptr<QueryPlan>> QueryRegistry::TakeExpired() {
   absl::MutexLock lock(&mu_);
   for (auto it = plans_.begin(); it != plans_.end();) {
     auto next = std::next(it);
-    if (now - it->second.last_used_nanos >= ttl_nanos_) {
+    if (it->second.ExpiredAt(now, ttl_nanos_)) {
+      if (it->second.AbandonedAt(now)) ++abandoned_;
       expired.push_back(it->second.plan);
       EraseLocked(it);
     }
@@ -257,6 +261,21 @@ std::vector<std::shared_ptr<QueryPlan>> QueryRegistry::TakeExpired() {
 int64_t QueryRegistry::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(plans_.size());
+}
+
+std::shared_ptr<QueryPlan> QueryRegistry::Abandon(const std::string& query_id,
+                                                  const std::string& client) {
+  std::shared_ptr<QueryPlan> plan = Remove(query_id, client);
+  if (plan != nullptr) {
+    absl::MutexLock lock(&mu_);
+    ++abandoned_;
+  }
+  return plan;
+}
+
+int64_t QueryRegistry::abandoned() const {
+  absl::MutexLock lock(&mu_);
+  return abandoned_;
 }
 
 int QueryRegistry::HeldBy(const std::string& client) const {

@@ -12,7 +12,15 @@
 //
 // QueryRegistry owns the plans by query id, bound to the client that made
 // each (a result is found only by its own client), with an idle TTL and a
-// cap per client; at a cap it refuses new queries and never evicts.
+// cap per client; at a cap it refuses new queries and never evicts. Two
+// more bounds free the results of clients that are gone, since a unary
+// answer is never acknowledged: one lost on its way (its client gave up as
+// it arrived), or a client killed while pulling, would otherwise hold rows
+// and its client's place for the whole TTL:
+//   - a plan is unclaimed until its first Find (a GetChunk), and dropped
+//     unclaimed at its claim deadline;
+//   - a plan may have a hard deadline (its Query's, when the client sent
+//     one: that deadline bounds the whole query, pulls included).
 // Both are thread-safe.
 
 #ifndef OVERLAY_CORE_RESULTS_QUERY_PLAN_H_
@@ -140,24 +148,45 @@ class QueryRegistry final {
   // is ended by Add() or Unreserve().
   [[nodiscard]] absl::Status Reserve(const std::string& client);
   void Unreserve(const std::string& client);
+  struct Bounds {
+    int64_t claim_by_nanos = 0;     // dropped then unless Find() claimed it
+    int64_t deadline_nanos = 0;     // dropped then in any case; 0: none
+  };
   // Adds a plan whose client reserved room.
-  void Add(std::shared_ptr<QueryPlan> plan);
+  void Add(std::shared_ptr<QueryPlan> plan, Bounds bounds);
   // Null if unknown, released, expired, or made by another client (exactly
-  // as if unknown). Counts as a use.
+  // as if unknown). Counts as a use, and claims the plan.
   std::shared_ptr<QueryPlan> Find(const std::string& query_id,
                                   const std::string& client);
   std::shared_ptr<QueryPlan> Remove(const std::string& query_id,
                                     const std::string& client);
-  // Removes and returns the plans unused for the TTL, so the caller can
-  // release their rows.
+  // Remove() for a plan whose client is gone (counted as abandoned).
+  std::shared_ptr<QueryPlan> Abandon(const std::string& query_id,
+                                     const std::string& client);
+  // Removes and returns the plans unused for the TTL, unclaimed by their
+  // claim deadline or past their deadline, so the caller can release their
+  // rows.
   std::vector<std::shared_ptr<QueryPlan>> TakeExpired();
   int64_t size() const;
+  // Plans dropped because their client is gone (Abandon(), or by
+  // TakeExpired() unclaimed or past their deadline), since the start; idle
+  // ones are not counted.
+  int64_t abandoned() const;
   int HeldBy(const std::string& client) const;
 
  private:
   struct Entry {
     std::shared_ptr<QueryPlan> plan;
     int64_t last_used_nanos = 0;
+    int64_t claim_by_nanos = 0;  // 0 once claimed
+    int64_t deadline_nanos = 0;  // 0: none
+    bool AbandonedAt(int64_t now) const {
+      return (claim_by_nanos != 0 && now >= claim_by_nanos) ||
+             (deadline_nanos != 0 && now >= deadline_nanos);
+    }
+    bool ExpiredAt(int64_t now, int64_t ttl_nanos) const {
+      return now - last_used_nanos >= ttl_nanos || AbandonedAt(now);
+    }
   };
   void EraseLocked(absl::flat_hash_map<std::string, Entry>::iterator it)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -172,6 +201,7 @@ class QueryRegistry final {
   // Plans plus reservations, per client and in all.
   absl::flat_hash_map<std::string, int> per_client_ ABSL_GUARDED_BY(mu_);
   int reserved_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t abandoned_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace overlay

@@ -80,7 +80,8 @@ absl::StatusOr<PulledResult> RunAndPull(v1::QueryService::Stub& stub,
     if (!records.ok()) return records.status();
     for (Record& r : *records) result.records.push_back(std::move(r));
   }
-  if (release) {
+  // An answer that carried the whole result left nothing to release.
+  if (release && result.response.held()) {
     v1::ReleaseRequest release_request;
     release_request.set_query_id(result.response.query_id());
     v1::ReleaseResponse released;

@@ -189,7 +189,8 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
             self.queries.append(request)
             query_id = "q-%d" % self.next_id
             self.next_id += 1
-            records = make_records(25 if "many" in client else 7)
+            records = make_records(
+                25 if "many" in client else 2 if "small" in client else 7)
             chunks = [encode_chunk(records[i:i + CHUNK_SIZE])
                       for i in range(0, len(records), CHUNK_SIZE)]
             if "corrupt" in client:
@@ -221,6 +222,9 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
                                  reason=7, message="")
         if self.inline and request.inline_first_chunk:
             response.first_chunk.CopyFrom(self._chunk(query_id, 0, chunks))
+        # As the portal: an answer carrying the whole result holds nothing.
+        response.held = not (len(chunks) == 0 or (
+            len(chunks) == 1 and response.HasField("first_chunk")))
         return response
 
     def _chunk(self, query_id, index, chunks):
@@ -470,6 +474,17 @@ class OverlayClientTest(unittest.TestCase):
         head = self.check_json_records(out, 7)
         self.assertEqual(self.service.chunk_calls,
                          [(head["query_id"], 1), (head["query_id"], 2)])
+
+    def test_a_whole_answer_is_not_released(self):
+        self.service.inline = True
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                out = self.ok("query", "--json", "--records",
+                              "--client-id", "small", client=client)
+                self.check_json_records(out, 2)
+                self.assertEqual(self.service.chunk_calls, [])
+                self.assertEqual(self.service.releases, [])
 
     def test_json_without_records_is_one_line(self):
         out = self.ok("--json", "get_all")

@@ -38,7 +38,12 @@ absl::StatusOr<std::vector<Record>> PullAll(v1::QueryService::Stub& stub,
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
-    grpc::Status status = stub.GetChunk(&context, request, &chunk);
+    grpc::Status status;
+    if (i == 0 && response.has_first_chunk()) {
+      chunk = response.first_chunk();  // it came with the answer
+    } else {
+      status = stub.GetChunk(&context, request, &chunk);
+    }
     if (!status.ok()) {
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                           absl::StrCat("chunk ", i, ": ",

@@ -25,7 +25,8 @@ grpc::Status RunQuery(InProcessOverlay& overlay,
                       const v1::QueryRequest& request,
                       v1::QueryResponse* response);
 
-// Pulls every chunk of `response` in order, as `client_id`; the first
+// Pulls every chunk of `response` in order (chunk 0 from the answer when it
+// came inline), as `client_id`; the first
 // failure ("chunk i: ...", with the call's code), or a chunk that does not
 // start where the previous one ended, is returned.
 absl::StatusOr<std::vector<Record>> PullAll(v1::QueryService::Stub& stub,

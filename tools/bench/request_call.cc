@@ -237,8 +237,8 @@ void RequestCall::OnQuery() {
     }
   }
   end_ns_ = now;
-  if (query_.query_id().empty()) {
-    Complete();
+  if (!query_.held()) {
+    Complete();  // the answer was the whole result: nothing is held
   } else {
     StartRelease();
   }
@@ -287,7 +287,10 @@ void RequestCall::OnChunk(ChunkSlot* slot, bool ok) {
 
 void RequestCall::OnRelease() {
   if (setup_->stats != nullptr) {
-    if (status_.ok()) {
+    // A pull that failed cancelled its other chunks, and a GetChunk its
+    // client cancels frees the result at once: NOT_FOUND is then expected.
+    if (status_.ok() ||
+        (failed_ && status_.error_code() == grpc::StatusCode::NOT_FOUND)) {
       setup_->stats->release_latency.Record(NowNanos() - rpc_start_ns_);
     } else {
       ++setup_->stats->release_failures;

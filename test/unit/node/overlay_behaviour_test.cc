@@ -8,6 +8,7 @@
 #include <grpcpp/client_context.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -465,11 +466,119 @@ TEST_F(OverlayBehaviourTest, SmallResultTravelsAsOneChunkAndNobodyHoldsRows) {
               0)
         << p.id;
   }
+  // The answer was the whole result: the portal keeps nothing for it.
+  EXPECT_FALSE(response.held());
+  EXPECT_EQ(overlay_.PlansHeld(), 0);
   auto stub = overlay_.PortalStub();
+  EXPECT_EQ(Release(*stub, response.query_id()).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }));
+  // Without chunk 0 inline, the same result is held until pulled.
+  request.set_inline_first_chunk(false);
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  EXPECT_TRUE(response.held());
   ASSERT_OK_AND_ASSIGN(std::vector<Record> pulled, PullAll(*stub, response));
   EXPECT_EQ(pulled, records);
   EXPECT_TRUE(Release(*stub, response.query_id()).ok());
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.Quiet(); }));
+}
+
+// ------------------------------------------------- results nobody will pull
+
+int64_t Abandoned(const InProcessOverlay& overlay) {
+  return overlay.node(overlay.config().portal).services.plans->abandoned();
+}
+
+// An answer lost on its way (its client gave up as it arrived) is never
+// pulled or released: the result goes at the claim grace, not the TTL.
+TEST_F(OverlayBehaviourTest, AResultNobodyPullsIsFreedAfterTheClaimGrace) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  v1::QueryResponse response;
+  // Chunks of 3: the owners hold rows (nothing fits in one chunk).
+  ASSERT_TRUE(RunQuery(overlay_, Pm25(false, 3), &response).ok());
+  EXPECT_TRUE(response.held());
+  EXPECT_EQ(response.claim_within_ms(), 1000);
+  EXPECT_GT(overlay_.ResultsHeld(), 0);
+  overlay_.AdvanceMillis(900);  // not yet: the janitor runs every second
+  EXPECT_EQ(overlay_.PlansHeld(), 1);
+  overlay_.AdvanceMillis(1'100);
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.Quiet() && overlay_.PlansHeld() == 0 &&
+           overlay_.ResultsHeld() == 0;
+  })) << overlay_.Describe();
+  EXPECT_EQ(Abandoned(overlay_), 1);
+  auto stub = overlay_.PortalStub();
+  EXPECT_EQ(PullAll(*stub, response).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// The client's deadline bounds its whole query: a result it is pulling is
+// freed at that deadline too (it could not pull past it).
+TEST_F(OverlayBehaviourTest, TheClientsDeadlineBoundsItsResult) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  auto query = overlay_.StartQuery(Pm25(false, 3), std::chrono::seconds(10));
+  ASSERT_TRUE(query->Wait().ok());
+  const v1::QueryResponse& response = query->response();
+  auto stub = overlay_.PortalStub();
+  v1::ChunkRequest first;
+  first.set_query_id(response.query_id());
+  first.set_chunk_index(0);
+  for (int step = 0; step < 9; ++step) {  // in use, second by second
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->GetChunk(&context, first, &chunk).ok()) << step;
+    overlay_.AdvanceMillis(1'000);
+  }
+  EXPECT_EQ(overlay_.PlansHeld(), 1);
+  overlay_.AdvanceMillis(2'000);
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.Quiet() && overlay_.PlansHeld() == 0 &&
+           overlay_.ResultsHeld() == 0;
+  })) << overlay_.Describe();
+  EXPECT_EQ(Abandoned(overlay_), 1);
+}
+
+// A client that cancels a GetChunk (it stopped pulling, or it was killed
+// and its connection went) will not pull the rest: the result is freed at
+// once, its owners' rows too.
+TEST_F(OverlayBehaviourTest, ACancelledGetChunkFreesTheResult) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  v1::QueryRequest request = Pm25(false, 3);
+  request.set_fresh(true);  // F's chunks come from F, not the shared cache
+  v1::QueryResponse response;
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  int32_t f_chunk = -1;
+  for (const v1::ShareResult& share : response.shares()) {
+    if (share.node_id() == "F" && share.chunks() > 0) {
+      f_chunk = share.first_chunk();
+    }
+  }
+  ASSERT_GE(f_chunk, 0);
+  overlay_.Stall("F");
+  auto stub = overlay_.PortalStub();
+  grpc::ClientContext context;
+  grpc::Status status;
+  std::thread pull([&] {
+    v1::ChunkRequest chunk_request;
+    chunk_request.set_query_id(response.query_id());
+    chunk_request.set_chunk_index(f_chunk);
+    v1::ChunkResponse chunk;
+    status = stub->GetChunk(&context, chunk_request, &chunk);
+  });
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("F") > 0; }))
+      << overlay_.Describe();
+  context.TryCancel();
+  pull.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.PlansHeld() == 0; }))
+      << overlay_.Describe();
+  EXPECT_EQ(Abandoned(overlay_), 1);
+  EXPECT_EQ(Release(*stub, response.query_id()).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  overlay_.Resume("F");
+  EXPECT_TRUE(overlay_.WaitFor([&] {
+    return overlay_.Quiet() && overlay_.ResultsHeld() == 0;
+  })) << overlay_.Describe();
 }
 
 // ---------------------------------------------------------------- pruning
@@ -640,6 +749,14 @@ TEST_F(OverlayBehaviourTest, ResultsExpireAfterTheTtlOnTheFakeClock) {
   ASSERT_TRUE(RunQuery(overlay_, Pm25(false, 3), &response).ok());
   EXPECT_GT(overlay_.ResultsHeld(), 0);
   EXPECT_EQ(overlay_.PlansHeld(), 1);
+  auto puller = overlay_.PortalStub();
+  {
+    v1::ChunkRequest first;  // claims it: from now on only the TTL counts
+    first.set_query_id(response.query_id());
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;
+    ASSERT_TRUE(puller->GetChunk(&context, first, &chunk).ok());
+  }
   overlay_.AdvanceMillis(9'000);  // not yet
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   overlay_.AdvanceMillis(2'000);  // the janitor runs every second

@@ -559,19 +559,23 @@ class QueryRegistryTest : public ::testing::Test {
     return std::make_shared<QueryPlan>(
         id, 10, std::vector<Segment>{MakeSegment("A", 5)}, &memory_, client);
   }
-  // Reserves and adds, as a Query call does.
+  // Reserves and adds, as a Query call does; unclaimed, the plan stays
+  // until `claim_by` (default: past every TTL these tests wait).
   std::shared_ptr<QueryPlan> Hold(QueryRegistry* registry,
                                   const std::string& id,
-                                  const std::string& client = "alice") {
+                                  const std::string& client = "alice",
+                                  int64_t claim_by = kNever,
+                                  int64_t deadline = 0) {
     absl::Status room = registry->Reserve(client);
     EXPECT_TRUE(room.ok()) << room;
     if (!room.ok()) return nullptr;
     std::shared_ptr<QueryPlan> plan = Plan(id, client);
-    registry->Add(plan);
+    registry->Add(plan, {claim_by, deadline});
     return plan;
   }
 
   static constexpr int64_t kTtl = 1'000'000'000;  // 1 s
+  static constexpr int64_t kNever = int64_t{1} << 62;
   FakeClock clock_;
   ResultMemory memory_{1'000'000};
   QueryRegistry registry_{&clock_, kTtl, /*max_plans=*/3,
@@ -600,7 +604,7 @@ TEST_F(QueryRegistryTest, ReservationCountsUntilAddOrUnreserve) {
   EXPECT_EQ(registry_.HeldBy("alice"), 0);
 
   ASSERT_OK(registry_.Reserve("alice"));
-  registry_.Add(Plan("q1"));  // the reservation becomes the plan
+  registry_.Add(Plan("q1"), {kNever, 0});  // the reservation becomes the plan
   EXPECT_EQ(registry_.HeldBy("alice"), 1);
   EXPECT_EQ(registry_.size(), 1);
   // Both slots of the node are still free for two more.
@@ -758,6 +762,67 @@ TEST_F(QueryRegistryTest, FindOfAnExpiredPlanIsNullEvenBeforeTheSweep) {
   EXPECT_EQ(expired[0]->query_id(), "q");
 }
 
+// An answer lost on its way is never pulled: its plan goes at the claim
+// deadline, long before the TTL, and gives its client's place back.
+TEST_F(QueryRegistryTest, AnUnclaimedPlanIsDroppedAtItsClaimDeadline) {
+  QueryRegistry registry(&clock_, /*ttl_nanos=*/300 * kTtl, 3, 3, &memory_);
+  const int64_t claim_by = clock_.NowNanos() + 2 * kTtl;
+  ASSERT_NE(Hold(&registry, "lost", "alice", claim_by), nullptr);
+  ASSERT_NE(Hold(&registry, "pulled", "alice", claim_by), nullptr);
+  clock_.AdvanceNanos(kTtl);
+  ASSERT_NE(registry.Find("pulled", "alice"), nullptr);  // claims it
+  clock_.AdvanceNanos(kTtl - 1);
+  EXPECT_TRUE(registry.TakeExpired().empty());
+  clock_.AdvanceNanos(1);
+  EXPECT_EQ(registry.Find("lost", "alice"), nullptr)
+      << "found an unclaimed plan past its claim deadline";
+  std::vector<std::shared_ptr<QueryPlan>> expired = registry.TakeExpired();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0]->query_id(), "lost");
+  EXPECT_EQ(registry.abandoned(), 1);
+  EXPECT_EQ(registry.HeldBy("alice"), 1);
+  // The claimed one lives by its idle TTL from now on.
+  clock_.AdvanceNanos(100 * kTtl);
+  EXPECT_NE(registry.Find("pulled", "alice"), nullptr);
+  clock_.AdvanceNanos(300 * kTtl);
+  expired = registry.TakeExpired();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0]->query_id(), "pulled");
+  EXPECT_EQ(registry.abandoned(), 1);  // that one expired idle
+}
+
+// A client's deadline bounds its whole query: its plan goes then even if it
+// is being pulled (the client cannot pull past it), and a plan without one
+// lives by its idle TTL once claimed.
+TEST_F(QueryRegistryTest, APlanWithADeadlineIsDroppedThenEvenWhileInUse) {
+  QueryRegistry registry(&clock_, /*ttl_nanos=*/300 * kTtl, 3, 3, &memory_);
+  const int64_t deadline = clock_.NowNanos() + 5 * kTtl;
+  ASSERT_NE(Hold(&registry, "bounded", "alice", deadline, deadline), nullptr);
+  ASSERT_NE(Hold(&registry, "open", "alice", deadline), nullptr);
+  for (int s = 0; s < 4; ++s) {
+    clock_.AdvanceNanos(kTtl);
+    ASSERT_NE(registry.Find("bounded", "alice"), nullptr);
+    ASSERT_NE(registry.Find("open", "alice"), nullptr);
+  }
+  clock_.AdvanceNanos(kTtl);
+  EXPECT_EQ(registry.Find("bounded", "alice"), nullptr);
+  std::vector<std::shared_ptr<QueryPlan>> expired = registry.TakeExpired();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0]->query_id(), "bounded");
+  EXPECT_EQ(registry.abandoned(), 1);
+  EXPECT_NE(registry.Find("open", "alice"), nullptr);
+}
+
+// Release (Remove) of an unclaimed plan is an ordinary release.
+TEST_F(QueryRegistryTest, RemovingAnUnclaimedPlanIsNotADrop) {
+  ASSERT_NE(Hold(&registry_, "q", "alice", clock_.NowNanos() + kTtl / 2),
+            nullptr);
+  EXPECT_NE(registry_.Remove("q", "alice"), nullptr);
+  clock_.AdvanceNanos(kTtl);
+  EXPECT_TRUE(registry_.TakeExpired().empty());
+  EXPECT_EQ(registry_.abandoned(), 0);
+}
+
 TEST_F(QueryRegistryTest, ConcurrentReservationsNeverExceedTheCaps) {
   QueryRegistry registry(&clock_, kTtl, /*max_plans=*/40,
                          /*max_per_client=*/15, &memory_);
@@ -771,7 +836,8 @@ TEST_F(QueryRegistryTest, ConcurrentReservationsNeverExceedTheCaps) {
         granted.fetch_add(1);
         registry.Add(std::make_shared<QueryPlan>(
             client + "/" + std::to_string(i), 10,
-            std::vector<Segment>{MakeSegment("A", 5)}, &memory_, client));
+            std::vector<Segment>{MakeSegment("A", 5)}, &memory_, client),
+            {kNever, 0});
       }
     });
   }
