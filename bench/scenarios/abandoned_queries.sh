@@ -7,6 +7,8 @@
 #     query is in flight (node F is held with SIGSTOP meanwhile, and they
 #     ask with --no-cache, so none of their queries can be answered before
 #     the kill, not even from a cached plan);
+#  3. 20 overlay_client processes pulling every record (get_all, 1.1M rows
+#     on the real data) SIGKILLed mid-pull (PULLERS=0 skips it);
 # then polls every node's metrics until nothing is held or in flight
 # (results, plans, server calls, outbound calls, running scans) and prints
 # how long that took, and the portal's resident memory before and after.
@@ -63,13 +65,35 @@ bash -c '
 ' _ "$killed" "$client" "$config" "$words" 2>/dev/null || true
 kill -CONT "$(cat "$stalled")"
 echo "killed $killed clients mid-query"
-start=$(python3 -c 'import time; print(time.monotonic())')
-for _ in $(seq 1 100); do
-  read -r r p c o x rss <<<"$(state)"
-  [ "$r$p$c$o$x" = 00000 ] && break
-  sleep 0.1
-done
-took=$(python3 -c "import time; print('%.2f' % (time.monotonic() - $start))")
-printf 'held results %s plans %s calls %s outbound %s scans %s after %s s\n' \
-  "$r" "$p" "$c" "$o" "$x" "$took"
-echo "portal rss after: $rss MB (before $rss_before MB)"
+settle() {  # polls until nothing is held or in flight, at most $1 s
+  local start took
+  start=$(python3 -c 'import time; print(time.monotonic())')
+  while :; do
+    read -r r p c o x rss <<<"$(state)"
+    [ "$r$p$c$o$x" = 00000 ] && break
+    python3 -c "import sys, time; sys.exit(time.monotonic() - $start < $1)" && break
+    sleep 0.1
+  done
+  took=$(python3 -c "import time; print('%.2f' % (time.monotonic() - $start))")
+  printf 'held results %s plans %s calls %s outbound %s scans %s after %s s\n' \
+    "$r" "$p" "$c" "$o" "$x" "$took"
+  echo "portal rss after: $rss MB (before $rss_before MB)"
+}
+settle 10
+pullers="${PULLERS:-20}"
+if [ "$pullers" -gt 0 ]; then
+  # Killed between two GetChunk calls, a client leaves no call to cancel:
+  # its result goes at its deadline (--timeout 30).
+  bash -c '
+    pids=()
+    for _ in $(seq 1 "$1"); do
+      "$2" --config "$3" --timeout 30 --records get_all >/dev/null 2>&1 &
+      pids+=($!)
+    done
+    sleep 1
+    kill -KILL "${pids[@]}"
+    wait
+  ' _ "$pullers" "$client" "$config" 2>/dev/null || true
+  echo "killed $pullers clients mid-pull (deadline 30 s)"
+  settle 40
+fi
