@@ -507,7 +507,7 @@ void QueryCall::Deliver(std::vector<Segment> segments,
   // portal keeps nothing for it (and its client need not Release it).
   const bool held = !(plan->total_chunks() == 0 ||
                       (plan->total_chunks() == 1 && !first_chunk.empty()));
-  response.set_held(held);
+  response.set_whole(!held);
   if (held) {
     // Pulled from within the grace after the answer, or freed (the answer
     // was lost, or its client is gone); and freed at the Query's deadline

@@ -293,10 +293,10 @@ class ChunkPuller final {
 };
 
 // Best effort: the result also expires on its own. An answer that carried
-// the whole result (held == false) left nothing to release.
+// the whole result (whole == true) left nothing to release.
 void Release(v1::QueryService::Stub& stub, const v1::QueryResponse& response,
              const std::string& client_id, Deadline deadline) {
-  if (!response.held()) return;
+  if (response.whole()) return;
   v1::ReleaseRequest release;
   release.set_query_id(response.query_id());
   release.set_client_id(client_id);

@@ -616,8 +616,8 @@ class Client:
 
     def release(self, stub, response, deadline, client_id=""):
         """Frees a result the portal holds; an answer that carried the whole
-        result (held false) left nothing to release."""
-        if not response.held:
+        result (whole) left nothing to release."""
+        if response.whole:
             return
         try:
             stub.Release(self.pb.ReleaseRequest(query_id=response.query_id,

@@ -81,7 +81,7 @@ absl::StatusOr<PulledResult> RunAndPull(v1::QueryService::Stub& stub,
     for (Record& r : *records) result.records.push_back(std::move(r));
   }
   // An answer that carried the whole result left nothing to release.
-  if (release && result.response.held()) {
+  if (release && !result.response.whole()) {
     v1::ReleaseRequest release_request;
     release_request.set_query_id(result.response.query_id());
     v1::ReleaseResponse released;

@@ -223,8 +223,8 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
         if self.inline and request.inline_first_chunk:
             response.first_chunk.CopyFrom(self._chunk(query_id, 0, chunks))
         # As the portal: an answer carrying the whole result holds nothing.
-        response.held = not (len(chunks) == 0 or (
-            len(chunks) == 1 and response.HasField("first_chunk")))
+        response.whole = len(chunks) == 0 or (
+            len(chunks) == 1 and response.HasField("first_chunk"))
         return response
 
     def _chunk(self, query_id, index, chunks):

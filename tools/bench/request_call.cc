@@ -237,7 +237,7 @@ void RequestCall::OnQuery() {
     }
   }
   end_ns_ = now;
-  if (!query_.held()) {
+  if (query_.whole()) {
     Complete();  // the answer was the whole result: nothing is held
   } else {
     StartRelease();

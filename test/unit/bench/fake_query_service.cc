@@ -225,7 +225,7 @@ void FakeQueryService::HandleQuery(QueryCall* call) {
   response->set_chunk_size(options_.records_per_chunk);
   // As the portal, which sends no chunk inline here: it holds any result
   // with chunks.
-  response->set_held(options_.chunks_per_query > 0);
+  response->set_whole(options_.chunks_per_query == 0);
   response->set_complete(true);
   if (options_.incomplete_every_nth_query > 0 &&
       answered % options_.incomplete_every_nth_query == 0) {

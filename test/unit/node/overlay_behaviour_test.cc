@@ -467,7 +467,7 @@ TEST_F(OverlayBehaviourTest, SmallResultTravelsAsOneChunkAndNobodyHoldsRows) {
         << p.id;
   }
   // The answer was the whole result: the portal keeps nothing for it.
-  EXPECT_FALSE(response.held());
+  EXPECT_TRUE(response.whole());
   EXPECT_EQ(overlay_.PlansHeld(), 0);
   auto stub = overlay_.PortalStub();
   EXPECT_EQ(Release(*stub, response.query_id()).error_code(),
@@ -476,7 +476,7 @@ TEST_F(OverlayBehaviourTest, SmallResultTravelsAsOneChunkAndNobodyHoldsRows) {
   // Without chunk 0 inline, the same result is held until pulled.
   request.set_inline_first_chunk(false);
   ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
-  EXPECT_TRUE(response.held());
+  EXPECT_FALSE(response.whole());
   ASSERT_OK_AND_ASSIGN(std::vector<Record> pulled, PullAll(*stub, response));
   EXPECT_EQ(pulled, records);
   EXPECT_TRUE(Release(*stub, response.query_id()).ok());
@@ -496,7 +496,7 @@ TEST_F(OverlayBehaviourTest, AResultNobodyPullsIsFreedAfterTheClaimGrace) {
   v1::QueryResponse response;
   // Chunks of 3: the owners hold rows (nothing fits in one chunk).
   ASSERT_TRUE(RunQuery(overlay_, Pm25(false, 3), &response).ok());
-  EXPECT_TRUE(response.held());
+  EXPECT_FALSE(response.whole());
   EXPECT_EQ(response.claim_within_ms(), 1000);
   EXPECT_GT(overlay_.ResultsHeld(), 0);
   overlay_.AdvanceMillis(900);  // not yet: the janitor runs every second
