@@ -302,7 +302,6 @@ void AdmissionController::DispatchLocked(int64_t now, Wakeups* wake) {
           wake);
       continue;
     }
-    queueing_past_target_ = waited > codel_.target_ns();
     --rows_[ticket.row].queued;
     GrantLocked(ticket.team, ticket.row, waited, /*follow_up=*/false);
     ticket.phase = Phase::kGranted;
@@ -356,7 +355,6 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
     }
     if (CanRunNow(team)) {
       codel_.OnDequeue(now, 0);  // never shed: it does not wait
-      queueing_past_target_ = false;
       GrantLocked(team, row, 0, /*follow_up=*/false);
       return AdmissionPermit(this, team, row, now, cost, /*follow_up=*/false);
     }
@@ -375,29 +373,6 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
                        ClassName(team, client), " already has ", own,
                        " waiting"),
           codel_.interval_ns() / kNanosPerMs, row);
-    }
-    // While requests wait past the target, one whose own wait would too
-    // is refused now rather than queued to be shed at the head: its class's
-    // queued requests and it drain at the class's share of the slots. A
-    // rejection is then immediate, and what is admitted waits about the
-    // target at most. (Waiting for CoDel's verdict alone let the queue
-    // swing: emptied by the rejections, the next interval saw no standing
-    // queue and let it fill to its bound again.)
-    if (queueing_past_target_ || codel_.Overloaded(now, queue_.empty())) {
-      const double slots =
-          std::max(1.0, queue_.ShareOf(team, client, weight) * limit_);
-      const int64_t predicted = static_cast<int64_t>(
-          static_cast<double>(ExpectedServiceNanosLocked(cost)) *
-          static_cast<double>(own + 1) / slots);
-      if (predicted > codel_.target_ns()) {
-        return MakeRejection(
-            RejectReason::kOverloaded,
-            absl::StrCat("admission: node overloaded: ",
-                         ClassName(team, client), " would wait about ",
-                         Ms(predicted), " (", own, " ahead of it), past the ",
-                         Ms(codel_.target_ns()), " target"),
-            std::max<int64_t>(1, predicted / kNanosPerMs), row);
-      }
     }
     if (own >= static_cast<size_t>(max_queue_per_client_)) {
       const double share = queue_.ShareOf(team, client, weight);

@@ -205,9 +205,6 @@ class AdmissionController final {
   std::vector<int> floor_teams_;  // hybrid: teams with min_slots > 0
 
   mutable absl::Mutex mu_;
-  // The last request granted from the queue had waited past CoDel's
-  // target (cleared by one admitted at once).
-  bool queueing_past_target_ ABSL_GUARDED_BY(mu_) = false;
   FairQueue queue_ ABSL_GUARDED_BY(mu_);
   CoDel codel_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;

@@ -338,43 +338,15 @@ TEST_F(AdmissionControllerTest, ShedsWaitsPastTheTargetOnceOverloaded) {
   }
   EXPECT_TRUE(controller.GetMetrics().overloaded);
 
-  // While overloaded, a request that would wait past the target is refused
-  // at the door, at once: here every service took about 100 ms.
-  AdmissionPermit running = Admit(controller, Request("d"));  // a free slot
+  // While overloaded, a client with work already waiting is refused at the
+  // door (it would wait past the target); one without is queued.
+  AdmissionPermit running = Admit(controller, Request("d"));
+  Waiting e1 = Queue(controller, Request("e"));
   const AdmissionRejection door = Reject(controller, Request("e"));
   EXPECT_EQ(door.reason, RejectReason::kOverloaded);
   EXPECT_EQ(door.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(door.message, HasSubstr("would wait about 101.0 ms"));
-  EXPECT_EQ(door.retry_after_ms, 101);
-}
-
-// Once the queue's waits pass the target, a newcomer is refused at the door
-// only if its own wait would (its class's queue and it, at its share of the
-// slots); shorter waits still queue, and CoDel's interval need not end.
-TEST_F(AdmissionControllerTest, RefusesAtTheDoorOnlyWaitsThatWouldPassTheTarget) {
-  AdmissionOptions options = Options(1, 100, 100);
-  options.codel_target_ms = 25;
-  AdmissionController controller(options, &clock_);
-  AdmissionPermit x = Admit(controller, Request("x"));
-  Waiting a = Queue(controller, Request("a"));
-  Waiting b = Queue(controller, Request("b"));
-  Waiting c = Queue(controller, Request("c"));
-  clock_.AdvanceMillis(10);
-  x.Release();  // every service takes 10 ms
-  AdmissionPermit a_permit = Granted(a);
-  clock_.AdvanceMillis(10);
-  a_permit.Release();
-  AdmissionPermit b_permit = Granted(b);
-  clock_.AdvanceMillis(10);
-  b_permit.Release();
-  AdmissionPermit c_permit = Granted(c);  // waited 30 ms: past the target
-  EXPECT_FALSE(controller.GetMetrics().overloaded);  // no verdict yet
-  Waiting p1 = Queue(controller, Request("p"));  // about 10 ms
-  Waiting p2 = Queue(controller, Request("p"));  // about 20 ms
-  const AdmissionRejection door = Reject(controller, Request("p"));
-  EXPECT_EQ(door.reason, RejectReason::kOverloaded);
-  EXPECT_THAT(door.message, HasSubstr("would wait about 30.0 ms (2 ahead"));
-  Waiting q1 = Queue(controller, Request("q"));  // its own share: 10 ms
+  EXPECT_THAT(door.message, HasSubstr("already has 1 waiting"));
+  Waiting f1 = Queue(controller, Request("f"));
 }
 
 TEST_F(AdmissionControllerTest, DoesNotShedWhenWaitsStayUnderTheTarget) {
