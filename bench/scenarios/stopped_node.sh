@@ -5,7 +5,9 @@
 # with SIGSTOP, runs the query RUNS times (default 3) strict and with
 # --allow-partial, each with --timeout 1, and prints per run the exit code,
 # the elapsed time, the records received and the missing shares; then
-# resumes the node. Default query: query --param PM2.5 --min 10 --max 50.
+# resumes the node. Default query: query --param PM2.5 --min 10 --max 50
+# --no-cache (from the shared cache, a repeated query needs no node at all:
+# F's chunks are in the segment).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 config="${1:-$OVERLAY_ROOT/configs/one_host.json}"
@@ -13,7 +15,7 @@ node="${2:-F}"
 runs="${3:-3}"
 shift $(( $# < 3 ? $# : 3 ))
 words=("$@")
-[ ${#words[@]} -gt 0 ] || words=(query --param PM2.5 --min 10 --max 50)
+[ ${#words[@]} -gt 0 ] || words=(query --param PM2.5 --min 10 --max 50 --no-cache)
 pidfile="$OVERLAY_RUN_ROOT/$(basename "$config" .json)/$node.pid"
 [ -f "$pidfile" ] || { echo "no pid file $pidfile: start the overlay first" >&2; exit 1; }
 pid=$(cat "$pidfile")
