@@ -117,6 +117,14 @@ bool OnlyStalledFHolds(const InProcessOverlay& overlay,
   return AnswersSettled(overlay, query);
 }
 
+// Waits until no node holds a call, a plan or rows.
+bool EverythingFreed(InProcessOverlay& overlay) {
+  return overlay.WaitFor([&] {
+    return overlay.Quiet() && overlay.PlansHeld() == 0 &&
+           overlay.ResultsHeld() == 0;
+  });
+}
+
 // Moves the clock on by `ms` in steps of 10 ms, letting the answers each
 // step released travel back before the next, as they would in real time:
 // the hop margins exist so that a child's timeout reaches its parent before
@@ -404,10 +412,7 @@ TEST_F(OverlayBehaviourTest, AnswerTooCloseToTheDeadlineIsRefusedAndFreed) {
   grpc::Status status = query->Wait();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_THAT(status.error_message(), HasSubstr("too late to reach the client"));
-  EXPECT_TRUE(overlay_.WaitFor([&] {
-    return overlay_.Quiet() && overlay_.PlansHeld() == 0 &&
-           overlay_.ResultsHeld() == 0;
-  })) << overlay_.Describe();
+  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
   // With time to spare, the same query is answered.
   auto again = overlay_.StartQuery(Pm25(false), std::chrono::seconds(10));
   EXPECT_TRUE(again->Wait().ok());
@@ -502,10 +507,7 @@ TEST_F(OverlayBehaviourTest, AResultNobodyPullsIsFreedAfterTheClaimGrace) {
   overlay_.AdvanceMillis(900);  // not yet: the janitor runs every second
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   overlay_.AdvanceMillis(1'100);
-  EXPECT_TRUE(overlay_.WaitFor([&] {
-    return overlay_.Quiet() && overlay_.PlansHeld() == 0 &&
-           overlay_.ResultsHeld() == 0;
-  })) << overlay_.Describe();
+  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
   EXPECT_EQ(Abandoned(overlay_), 1);
   auto stub = overlay_.PortalStub();
   EXPECT_EQ(PullAll(*stub, response).status().code(),
@@ -531,10 +533,7 @@ TEST_F(OverlayBehaviourTest, TheClientsDeadlineBoundsItsResult) {
   }
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   overlay_.AdvanceMillis(2'000);
-  EXPECT_TRUE(overlay_.WaitFor([&] {
-    return overlay_.Quiet() && overlay_.PlansHeld() == 0 &&
-           overlay_.ResultsHeld() == 0;
-  })) << overlay_.Describe();
+  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
   EXPECT_EQ(Abandoned(overlay_), 1);
 }
 
