@@ -343,7 +343,14 @@ void GetChunkCall::OnCancelled() {
 void GetChunkCall::OnAnswerLost() { AbandonIfCallerLeft(); }
 
 void GetChunkCall::AbandonIfCallerLeft() {
-  if (plan_ == nullptr || env_.clock->NowNanos() >= deadline()) return;
+  // The client's own deadline cancels the call a little before the
+  // server's copy of it passes (that copy starts when the request is read):
+  // only a cancel well ahead of the deadline means the client left.
+  constexpr int64_t kDeadlineSlackNanos = 5'000'000;
+  if (plan_ == nullptr ||
+      env_.clock->NowNanos() >= deadline() - kDeadlineSlackNanos) {
+    return;
+  }
   std::shared_ptr<QueryPlan> plan =
       services_.plans->Abandon(plan_->query_id(), plan_->client());
   if (plan != nullptr) ReleasePlan(node_, cq_, *plan);

@@ -95,9 +95,10 @@ class GetChunkCall final
 
  private:
   enum class Step { kStarting, kWaiting, kAnswered };
-  // A GetChunk its client cancelled before the deadline (it stopped
+  // A GetChunk its client cancelled well before the deadline (it stopped
   // pulling, or its connection went: a killed client) abandons the result:
-  // nobody will pull or Release it, so it is freed now.
+  // nobody will pull or Release it, so it is freed now. One that ran out of
+  // time does not: its client may ask for the chunk again.
   void AbandonIfCallerLeft();
   void TakeOrWait();
   void OnChunkReady(bool ok);

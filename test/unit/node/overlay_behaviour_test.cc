@@ -537,6 +537,53 @@ TEST_F(OverlayBehaviourTest, TheClientsDeadlineBoundsItsResult) {
   EXPECT_EQ(Abandoned(overlay_), 1);
 }
 
+// A GetChunk that runs out of time leaves the result: its client may ask
+// for the chunk again.
+TEST_F(OverlayBehaviourTest, AGetChunkPastItsDeadlineKeepsTheResult) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  v1::QueryRequest request = Pm25(false, 3);
+  request.set_fresh(true);  // F's chunks come from F, not the shared cache
+  v1::QueryResponse response;
+  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
+  int32_t f_chunk = -1;
+  for (const v1::ShareResult& share : response.shares()) {
+    if (share.node_id() == "F" && share.chunks() > 0) {
+      f_chunk = share.first_chunk();
+    }
+  }
+  ASSERT_GE(f_chunk, 0);
+  overlay_.Stall("F");
+  auto stub = overlay_.PortalStub();
+  grpc::Status status;
+  std::thread pull([&] {
+    v1::ChunkRequest chunk_request;
+    chunk_request.set_query_id(response.query_id());
+    chunk_request.set_chunk_index(f_chunk);
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;  // the nodes see 20 s on the fake clock
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(20));
+    status = stub->GetChunk(&context, chunk_request, &chunk);
+  });
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("F") > 0; }))
+      << overlay_.Describe();
+  overlay_.AdvanceMillis(20'000);
+  pull.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(overlay_.PlansHeld(), 1);
+  EXPECT_EQ(Abandoned(overlay_), 0);
+  overlay_.Resume("F");
+  {  // the result is still there to pull from
+    v1::ChunkRequest first;
+    first.set_query_id(response.query_id());
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->GetChunk(&context, first, &chunk).ok());
+  }
+  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
+}
+
 // A client that cancels a GetChunk (it stopped pulling, or it was killed
 // and its connection went) will not pull the rest: the result is freed at
 // once, its owners' rows too.
