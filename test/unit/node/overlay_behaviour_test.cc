@@ -537,50 +537,79 @@ TEST_F(OverlayBehaviourTest, TheClientsDeadlineBoundsItsResult) {
   EXPECT_EQ(Abandoned(overlay_), 1);
 }
 
+// A fresh query's result (F's chunks then come from F, not the shared
+// cache), and a GetChunk of F's first chunk on a thread of its own, started
+// once F is stalled and waiting on F when Start() returns.
+class PullFromStalledF {
+ public:
+  explicit PullFromStalledF(InProcessOverlay& overlay)
+      : overlay_(overlay), stub_(overlay.PortalStub()) {}
+  ~PullFromStalledF() {
+    if (!thread_.joinable()) return;
+    context_.TryCancel();  // a failed test does not wait for the deadline
+    thread_.join();
+  }
+
+  // `deadline`: real time, which the nodes see on their fake clock.
+  void Start(std::chrono::seconds deadline) {
+    v1::QueryRequest request = Pm25(false, 3);
+    request.set_fresh(true);
+    ASSERT_TRUE(RunQuery(overlay_, request, &response_).ok());
+    int32_t f_chunk = -1;
+    for (const v1::ShareResult& share : response_.shares()) {
+      if (share.node_id() == "F" && share.chunks() > 0) {
+        f_chunk = share.first_chunk();
+      }
+    }
+    ASSERT_GE(f_chunk, 0);
+    overlay_.Stall("F");
+    context_.set_deadline(std::chrono::system_clock::now() + deadline);
+    thread_ = std::thread([this, f_chunk] {
+      v1::ChunkRequest request;
+      request.set_query_id(response_.query_id());
+      request.set_chunk_index(f_chunk);
+      v1::ChunkResponse chunk;
+      status_ = stub_->GetChunk(&context_, request, &chunk);
+    });
+    ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("F") > 0; }))
+        << overlay_.Describe();
+  }
+  void Cancel() { context_.TryCancel(); }
+  grpc::Status Wait() {
+    thread_.join();
+    return status_;
+  }
+  const v1::QueryResponse& response() const { return response_; }
+  v1::QueryService::Stub& stub() { return *stub_; }
+
+ private:
+  InProcessOverlay& overlay_;
+  std::unique_ptr<v1::QueryService::Stub> stub_;
+  v1::QueryResponse response_;
+  grpc::ClientContext context_;
+  grpc::Status status_;
+  std::thread thread_;
+};
+
 // A GetChunk that runs out of time leaves the result: its client may ask
 // for the chunk again.
 TEST_F(OverlayBehaviourTest, AGetChunkPastItsDeadlineKeepsTheResult) {
   ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
-  v1::QueryRequest request = Pm25(false, 3);
-  request.set_fresh(true);  // F's chunks come from F, not the shared cache
-  v1::QueryResponse response;
-  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
-  int32_t f_chunk = -1;
-  for (const v1::ShareResult& share : response.shares()) {
-    if (share.node_id() == "F" && share.chunks() > 0) {
-      f_chunk = share.first_chunk();
-    }
-  }
-  ASSERT_GE(f_chunk, 0);
-  overlay_.Stall("F");
-  auto stub = overlay_.PortalStub();
-  grpc::Status status;
-  std::thread pull([&] {
-    v1::ChunkRequest chunk_request;
-    chunk_request.set_query_id(response.query_id());
-    chunk_request.set_chunk_index(f_chunk);
-    v1::ChunkResponse chunk;
-    grpc::ClientContext context;  // the nodes see 20 s on the fake clock
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(20));
-    status = stub->GetChunk(&context, chunk_request, &chunk);
-  });
-  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("F") > 0; }))
-      << overlay_.Describe();
+  PullFromStalledF pull(overlay_);
+  ASSERT_NO_FATAL_FAILURE(pull.Start(std::chrono::seconds(20)));
   overlay_.AdvanceMillis(20'000);
-  pull.join();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(pull.Wait().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   EXPECT_EQ(Abandoned(overlay_), 0);
   overlay_.Resume("F");
   {  // the result is still there to pull from
     v1::ChunkRequest first;
-    first.set_query_id(response.query_id());
+    first.set_query_id(pull.response().query_id());
     v1::ChunkResponse chunk;
     grpc::ClientContext context;
-    EXPECT_TRUE(stub->GetChunk(&context, first, &chunk).ok());
+    EXPECT_TRUE(pull.stub().GetChunk(&context, first, &chunk).ok());
   }
-  EXPECT_TRUE(Release(*stub, response.query_id()).ok());
+  EXPECT_TRUE(Release(pull.stub(), pull.response().query_id()).ok());
   EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
 }
 
@@ -589,37 +618,14 @@ TEST_F(OverlayBehaviourTest, AGetChunkPastItsDeadlineKeepsTheResult) {
 // once, its owners' rows too.
 TEST_F(OverlayBehaviourTest, ACancelledGetChunkFreesTheResult) {
   ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
-  v1::QueryRequest request = Pm25(false, 3);
-  request.set_fresh(true);  // F's chunks come from F, not the shared cache
-  v1::QueryResponse response;
-  ASSERT_TRUE(RunQuery(overlay_, request, &response).ok());
-  int32_t f_chunk = -1;
-  for (const v1::ShareResult& share : response.shares()) {
-    if (share.node_id() == "F" && share.chunks() > 0) {
-      f_chunk = share.first_chunk();
-    }
-  }
-  ASSERT_GE(f_chunk, 0);
-  overlay_.Stall("F");
-  auto stub = overlay_.PortalStub();
-  grpc::ClientContext context;
-  grpc::Status status;
-  std::thread pull([&] {
-    v1::ChunkRequest chunk_request;
-    chunk_request.set_query_id(response.query_id());
-    chunk_request.set_chunk_index(f_chunk);
-    v1::ChunkResponse chunk;
-    status = stub->GetChunk(&context, chunk_request, &chunk);
-  });
-  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("F") > 0; }))
-      << overlay_.Describe();
-  context.TryCancel();
-  pull.join();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  PullFromStalledF pull(overlay_);
+  ASSERT_NO_FATAL_FAILURE(pull.Start(std::chrono::seconds(60)));
+  pull.Cancel();
+  EXPECT_EQ(pull.Wait().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_TRUE(overlay_.WaitFor([&] { return overlay_.PlansHeld() == 0; }))
       << overlay_.Describe();
   EXPECT_EQ(Abandoned(overlay_), 1);
-  EXPECT_EQ(Release(*stub, response.query_id()).error_code(),
+  EXPECT_EQ(Release(pull.stub(), pull.response().query_id()).error_code(),
             grpc::StatusCode::NOT_FOUND);
   overlay_.Resume("F");
   EXPECT_TRUE(overlay_.WaitFor([&] {
