@@ -485,28 +485,20 @@ void QueryCall::Deliver(std::vector<Segment> segments,
     services_.metrics->Add(services_.metrics->queries_incomplete);
   }
   // Chunk 0 goes inline as the bytes the chunk already is (from the owner's
-  // answer, the shared cache or this node's rows), never parsed and
-  // encoded again: QueryResponse.first_chunk appended as its wire bytes.
-  std::string first_chunk;
+  // answer, the shared cache or this node's rows), never parsed, encoded or
+  // copied again: QueryResponse.first_chunk is a ChunkResponseRaw head whose
+  // records field holds them, sent as the last slice.
+  std::string first_records;
+  bool inline_first = false;
   if (request_.inline_first_chunk() && plan->total_chunks() > 0) {
-    std::string records = ReplyBuffers::Shared().Take();
-    if (LocalChunkBytes(node_, *plan, 0, &records).ok()) {
-      v1::ChunkResponseRaw first;
-      first.set_query_id(query_id_);
-      first.set_chunk_index(0);
-      first.set_total_chunks(plan->total_chunks());
-      first.set_first_record(0);
-      first.set_records(std::move(records));
-      first_chunk = ReplyBuffers::Shared().Take();
-      first.SerializeToString(&first_chunk);
-      ReplyBuffers::Shared().Give(std::move(*first.mutable_records()));
-      services_.metrics->Add(services_.metrics->chunks_served);
-    }
+    first_records = ReplyBuffers::Shared().Take();
+    inline_first = LocalChunkBytes(node_, *plan, 0, &first_records).ok();
+    if (!inline_first) first_records.clear();
   }
   // An answer that carries the whole result leaves nothing to pull: the
   // portal keeps nothing for it (and its client need not Release it).
   const bool held = !(plan->total_chunks() == 0 ||
-                      (plan->total_chunks() == 1 && !first_chunk.empty()));
+                      (plan->total_chunks() == 1 && inline_first));
   response.set_whole(!held);
   if (held) {
     // Pulled from within the grace after the answer, or freed (the answer
@@ -524,13 +516,25 @@ void QueryCall::Deliver(std::vector<Segment> segments,
   } else {
     response.clear_expires_in_ms();
     services_.plans->Unreserve(client_);
-    ReleasePlan(node_, cq_, *plan);
-    services_.results->Release(query_id_);  // the own rows it was cut from
+    ReleasePlan(node_, cq_, *plan);  // the rows chunk 0 was cut from
   }
   reserved_ = false;
-  Reply(WithBytesField(response.SerializeAsString(),
-                       v1::QueryResponse::kFirstChunkFieldNumber,
-                       std::move(first_chunk)));
+  std::string head = response.SerializeAsString();
+  if (inline_first) {
+    v1::ChunkResponseRaw first;
+    first.set_query_id(query_id_);
+    first.set_chunk_index(0);
+    first.set_total_chunks(plan->total_chunks());
+    first.set_first_record(0);
+    std::string first_head = first.SerializeAsString();
+    AppendFieldHeader(&first_head, v1::ChunkResponseRaw::kRecordsFieldNumber,
+                      first_records.size());
+    AppendFieldHeader(&head, v1::QueryResponse::kFirstChunkFieldNumber,
+                      first_head.size() + first_records.size());
+    head += first_head;
+    services_.metrics->Add(services_.metrics->chunks_served);
+  }
+  Reply(PrefixedBytes(std::move(head), std::move(first_records)));
 }
 
 // -------------------------------------------------------------- ExecuteCall

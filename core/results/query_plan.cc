@@ -199,9 +199,7 @@ void QueryRegistry::Add(std::shared_ptr<QueryPlan> plan, Bounds bounds) {
   absl::MutexLock lock(&mu_);
   --reserved_;  // the reservation becomes the plan
   std::string id = plan->query_id();
-  plans_[id] = Entry{std::move(plan), clock_->NowNanos(),
-                     std::max<int64_t>(bounds.claim_by_nanos, 1),
-                     bounds.deadline_nanos};
+  plans_[id] = Entry{std::move(plan), clock_->NowNanos(), bounds};
 }
 
 std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id,
@@ -217,7 +215,7 @@ std::shared_ptr<QueryPlan> QueryRegistry::Find(const std::string& query_id,
     return nullptr;
   }
   it->second.last_used_nanos = now;
-  it->second.claim_by_nanos = 0;
+  it->second.claimed = true;
   return it->second.plan;
 }
 

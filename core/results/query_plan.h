@@ -178,11 +178,11 @@ class QueryRegistry final {
   struct Entry {
     std::shared_ptr<QueryPlan> plan;
     int64_t last_used_nanos = 0;
-    int64_t claim_by_nanos = 0;  // 0 once claimed
-    int64_t deadline_nanos = 0;  // 0: none
+    Bounds bounds;
+    bool claimed = false;  // a Find() came
     bool AbandonedAt(int64_t now) const {
-      return (claim_by_nanos != 0 && now >= claim_by_nanos) ||
-             (deadline_nanos != 0 && now >= deadline_nanos);
+      return (!claimed && now >= bounds.claim_by_nanos) ||
+             (bounds.deadline_nanos != 0 && now >= bounds.deadline_nanos);
     }
     bool ExpiredAt(int64_t now, int64_t ttl_nanos) const {
       return now - last_used_nanos >= ttl_nanos || AbandonedAt(now);

@@ -34,20 +34,19 @@ size_t ReplyBuffers::pooled() const {
   return free_.size();
 }
 
-grpc::ByteBuffer WithBytesField(std::string head, int field,
-                                std::string bytes) {
-  std::string prefix = std::move(head);
-  if (!bytes.empty()) {
-    uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
-    for (int part = 0; part < 2; ++part) {  // the tag, then the length
-      while (value >= 0x80) {
-        prefix.push_back(static_cast<char>(value | 0x80));
-        value >>= 7;
-      }
-      prefix.push_back(static_cast<char>(value));
-      value = bytes.size();
+void AppendFieldHeader(std::string* out, int field, size_t length) {
+  uint64_t value = (static_cast<uint64_t>(field) << 3) | 2;  // LEN
+  for (int part = 0; part < 2; ++part) {  // the tag, then the length
+    while (value >= 0x80) {
+      out->push_back(static_cast<char>(value | 0x80));
+      value >>= 7;
     }
+    out->push_back(static_cast<char>(value));
+    value = length;
   }
+}
+
+grpc::ByteBuffer PrefixedBytes(std::string prefix, std::string bytes) {
   if (bytes.empty()) {
     grpc::Slice only(prefix);
     return grpc::ByteBuffer(&only, 1);
@@ -63,6 +62,12 @@ grpc::ByteBuffer WithBytesField(std::string head, int field,
                   },
                   owned)};
   return grpc::ByteBuffer(slices, 2);
+}
+
+grpc::ByteBuffer WithBytesField(std::string head, int field,
+                                std::string bytes) {
+  if (!bytes.empty()) AppendFieldHeader(&head, field, bytes.size());
+  return PrefixedBytes(std::move(head), std::move(bytes));
 }
 
 }  // namespace overlay

@@ -49,11 +49,19 @@ class ReplyBuffers final {
   std::vector<std::string> free_ ABSL_GUARDED_BY(mu_);
 };
 
-// `head` (a serialized message) followed by its length-delimited field
-// `field` holding `bytes`: the same wire bytes as setting the field and
-// serializing (a parser takes fields in any order), but as two slices, the
-// second handing `bytes` to gRPC without a copy; gRPC gives the string back
-// to ReplyBuffers::Shared() once it is sent.
+// Appends the tag and the length of length-delimited field `field` of
+// `length` bytes: what a parser reads before the field's bytes (it takes
+// fields in any order, so a message's head can be followed by one).
+void AppendFieldHeader(std::string* out, int field, size_t length);
+
+// `prefix` then `bytes`, as two slices: `bytes` goes to gRPC without a copy
+// (a chunk is hundreds of KiB), and gRPC gives the string back to
+// ReplyBuffers::Shared() once it is sent.
+grpc::ByteBuffer PrefixedBytes(std::string prefix, std::string bytes);
+
+// `head` (a serialized message) followed by its field `field` holding
+// `bytes` (nothing when `bytes` is empty): the wire bytes of setting the
+// field and serializing.
 grpc::ByteBuffer WithBytesField(std::string head, int field,
                                 std::string bytes);
 

@@ -82,6 +82,40 @@ TEST(ReplyBuffersTest, WithBytesFieldIsTheSerializedMessageAndReturnsItsBuffer) 
   EXPECT_GE(shared.Take().capacity(), records.size());
 }
 
+// The Query answer's shape: a message whose field holds a message whose
+// field holds the records, built from two heads and the records' bytes.
+TEST(ReplyBuffersTest, FieldHeadersNestAMessageAroundTheBytes) {
+  v1::RecordChunk chunk;
+  for (int i = 0; i < 1'000; ++i) chunk.add_utc_seconds(1'597'000'000 + i);
+  v1::QueryResponse expected;
+  expected.set_query_id("q-3");
+  expected.set_total_chunks(1);
+  expected.set_whole(true);
+  v1::ChunkResponse* first = expected.mutable_first_chunk();
+  first->set_query_id("q-3");
+  first->set_total_chunks(1);
+  *first->mutable_records() = chunk;
+
+  v1::QueryResponse outer = expected;
+  outer.clear_first_chunk();
+  std::string head = outer.SerializeAsString();
+  v1::ChunkResponseRaw inner;
+  inner.set_query_id("q-3");
+  inner.set_total_chunks(1);
+  std::string inner_head = inner.SerializeAsString();
+  const std::string records = chunk.SerializeAsString();
+  AppendFieldHeader(&inner_head, v1::ChunkResponseRaw::kRecordsFieldNumber,
+                    records.size());
+  AppendFieldHeader(&head, v1::QueryResponse::kFirstChunkFieldNumber,
+                    inner_head.size() + records.size());
+  head += inner_head;
+  const grpc::ByteBuffer reply = PrefixedBytes(std::move(head), records);
+
+  v1::QueryResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(Flatten(reply)));
+  EXPECT_EQ(parsed.SerializeAsString(), expected.SerializeAsString());
+}
+
 TEST(ReplyBuffersTest, WithBytesFieldOfNothingIsTheHeadAlone) {
   v1::ChunkResponseRaw head;
   head.set_query_id("q-2");
