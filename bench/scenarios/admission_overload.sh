@@ -16,7 +16,7 @@ words="$*"
 [ -n "$words" ] || words="get_by_key 060371103 --no-cache"
 out="${OUT:-$OVERLAY_ROOT/results/admission-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
-bench="$OVERLAY_BIN/overlay_bench"
+read -r -a bench <<< "${BENCH_PREFIX:-} $OVERLAY_BIN/overlay_bench"
 
 report() {  # json phase
   python3 - "$1" "$2" <<'EOF'
@@ -40,7 +40,7 @@ for c in d["clients"] if len(d["clients"]) > 1 else []:
 EOF
 }
 
-"$bench" --config "$config" --requests 20000 --concurrency 20 --warmup 500 \
+"${bench[@]}" --config "$config" --requests 20000 --concurrency 20 --warmup 500 \
   --query "$words" --json "$out/capacity.json" --progress=false >/dev/null
 report "$out/capacity.json" capacity
 C=$(python3 -c "import json; print(int(json.load(open('$out/capacity.json'))['qps']))")
@@ -48,17 +48,17 @@ light=$(( C / 10 > 1 ? C / 10 : 1 ))
 heavy=$(( 3 * C ))
 echo "C = $C q/s; light client $light q/s, heavy $heavy q/s, $seconds s each"
 
-"$bench" --config "$config" --client "solo:rate=$light,duration=$seconds,query=$words" \
+"${bench[@]}" --config "$config" --client "solo:rate=$light,duration=$seconds,query=$words" \
   --json "$out/unloaded.json" --progress=false >/dev/null
 report "$out/unloaded.json" unloaded
-"$bench" --config "$config" --client "over:rate=$heavy,duration=$seconds,query=$words" \
+"${bench[@]}" --config "$config" --client "over:rate=$heavy,duration=$seconds,query=$words" \
   --json "$out/overload.json" --progress=false >/dev/null
 report "$out/overload.json" "3C"
 sleep 1
-"$bench" --config "$config" --client "light:rate=$light,duration=$seconds,query=$words" \
+"${bench[@]}" --config "$config" --client "light:rate=$light,duration=$seconds,query=$words" \
   --json "$out/light-solo.json" --progress=false >/dev/null
 report "$out/light-solo.json" light
-"$bench" --config "$config" \
+"${bench[@]}" --config "$config" \
   --client "heavy:rate=$heavy,duration=$seconds,query=$words" \
   --client "light:rate=$light,duration=$seconds,query=$words" \
   --json "$out/heavy-light.json" --progress=false >/dev/null

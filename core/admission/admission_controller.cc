@@ -150,18 +150,14 @@ uint32_t AdmissionController::RowFor(int team, const std::string& client) {
   if (it != row_index_.end()) return it->second;
   if (rows_.size() < kMaxTrackedClasses) {
     const auto row = static_cast<uint32_t>(rows_.size());
-    rows_.emplace_back();
-    rows_.back().team = team;
-    rows_.back().client = client;
+    rows_.emplace_back(team, client, codel_);
     row_index_.emplace(std::move(key), row);
     return row;
   }
   std::optional<uint32_t>& other = other_rows_[team];
   if (!other.has_value()) {
     other = static_cast<uint32_t>(rows_.size());
-    rows_.emplace_back();
-    rows_.back().team = team;
-    rows_.back().client = kOtherClient;
+    rows_.emplace_back(team, kOtherClient, codel_);
   }
   return *other;
 }
@@ -291,7 +287,12 @@ void AdmissionController::DispatchLocked(int64_t now, Wakeups* wake) {
         continue;
       }
     }
-    if (codel_.OnDequeue(now, waited)) {
+    // Both detectors see every wait.
+    const bool node_sheds = codel_.OnDequeue(now, waited);
+    CoDel& class_codel = rows_[ticket.row].codel;
+    const bool class_sheds = class_codel.OnDequeue(now, waited);
+    if (node_sheds) {
+      codel_.OnTurnedAway(now);
       RejectQueuedLocked(
           ticket,
           MakeRejection(RejectReason::kOverloaded,
@@ -299,6 +300,19 @@ void AdmissionController::DispatchLocked(int64_t now, Wakeups* wake) {
                                      Ms(waited), " in the queue, past the ",
                                      Ms(codel_.target_ns()), " target"),
                         codel_.interval_ns() / kNanosPerMs, ticket.row),
+          wake);
+      continue;
+    }
+    if (class_sheds) {
+      class_codel.OnTurnedAway(now);
+      RejectQueuedLocked(
+          ticket,
+          MakeRejection(
+              RejectReason::kClientOverloaded,
+              absl::StrCat("admission: ", ClassName(ticket.team, ticket.client),
+                           " has a standing queue: waited ", Ms(waited),
+                           ", past the ", Ms(codel_.target_ns()), " target"),
+              codel_.interval_ns() / kNanosPerMs, ticket.row),
           wake);
       continue;
     }
@@ -355,16 +369,22 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
     }
     if (CanRunNow(team)) {
       codel_.OnDequeue(now, 0);  // never shed: it does not wait
+      rows_[row].codel.OnDequeue(now, 0);
       GrantLocked(team, row, 0, /*follow_up=*/false);
       return AdmissionPermit(this, team, row, now, cost, /*follow_up=*/false);
     }
 
     // It has to wait.
     const size_t own = queue_.queued(team, client);
+    CoDel& class_codel = rows_[row].codel;
+    // A class with nothing queued lets its verdict lapse when it has no
+    // evidence (a class coming back from idle is not overloaded).
+    if (own == 0) class_codel.Overloaded(now, /*queue_empty=*/true);
     FairQueue::EntryId displaced = FairQueue::kNoEntry;
     if (own > 0 && codel_.Overloaded(now, queue_.empty())) {
       // A standing queue, and this class has work ahead of this request
       // already: it would wait past the target and be shed. Say so now.
+      codel_.OnTurnedAway(now);
       return MakeRejection(
           RejectReason::kOverloaded,
           absl::StrCat("admission: node overloaded (queueing delay above ",
@@ -373,6 +393,19 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
                        ClassName(team, client), " already has ", own,
                        " waiting"),
           codel_.interval_ns() / kNanosPerMs, row);
+    }
+    if (own > 0 && class_codel.Overloaded(now, /*queue_empty=*/false)) {
+      // The same for this class's own standing queue, while others pass.
+      class_codel.OnTurnedAway(now);
+      const double share = queue_.ShareOf(team, client, weight);
+      return MakeRejection(
+          RejectReason::kClientOverloaded,
+          absl::StrCat("admission: ", ClassName(team, client),
+                       " has a standing queue (its waits above ",
+                       Ms(codel_.target_ns()), " for ",
+                       Ms(codel_.interval_ns()), ") and already has ", own,
+                       " waiting"),
+          DrainHintMsLocked(static_cast<double>(own) / share), row);
     }
     if (own >= static_cast<size_t>(max_queue_per_client_)) {
       const double share = queue_.ShareOf(team, client, weight);
@@ -395,6 +428,7 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
         // over its share of the queue, or is the node simply full?
         const double share = queue_.ShareOf(team, client, weight);
         if (static_cast<double>(own) <= share * max_queue_total_) {
+          codel_.OnTurnedAway(now);
           return MakeRejection(
               RejectReason::kQueueFull,
               absl::StrCat("admission: node overloaded: the queue is full (",

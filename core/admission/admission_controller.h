@@ -130,6 +130,11 @@ class AdmissionController final {
     int min_slots = 0;  // applied in hybrid only
   };
   struct ClassStats {
+    ClassStats(int team, std::string client, const CoDel& node_codel)
+        : team(team),
+          client(std::move(client)),
+          codel(node_codel.target_ns(), node_codel.interval_ns()) {}
+
     int team = 0;
     std::string client;
     int64_t admitted = 0;
@@ -138,6 +143,11 @@ class AdmissionController final {
     int64_t queued = 0;
     int64_t in_flight = 0;
     QueueWaitHistogram queue_wait;
+    // The class's own standing-queue detector (as fq_codel's per flow): a
+    // heavy client's queue stands while a light one's requests pass, and
+    // the node's verdict, which the light ones keep clear, would not see
+    // it.
+    CoDel codel;
   };
   enum class Phase { kQueued, kGranted, kRejected };
   struct TicketState {

@@ -16,6 +16,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "queue_full";
     case RejectReason::kOverloaded:
       return "overloaded";
+    case RejectReason::kClientOverloaded:
+      return "client_overloaded";
     case RejectReason::kDeadlineTooShort:
       return "deadline_too_short";
     case RejectReason::kShutdown:
@@ -29,6 +31,7 @@ absl::StatusCode RejectReasonCode(RejectReason reason) {
     case RejectReason::kClientQueueFull:
     case RejectReason::kOverShare:
     case RejectReason::kDisplaced:
+    case RejectReason::kClientOverloaded:
       return absl::StatusCode::kResourceExhausted;
     case RejectReason::kQueueFull:
     case RejectReason::kOverloaded:

@@ -38,16 +38,20 @@ enum class RejectReason {
   // UNAVAILABLE: CoDel: the node has a standing queue and this request
   // waited (or would wait) past the target.
   kOverloaded,
+  // RESOURCE_EXHAUSTED: CoDel, per class: this client has a standing queue
+  // of its own (others' requests do not wait) and this request waited (or
+  // would wait) past the target.
+  kClientOverloaded,
   // DEADLINE_EXCEEDED: its remaining deadline is shorter than the expected
   // service time.
   kDeadlineTooShort,
   // UNAVAILABLE: the controller is shut down.
   kShutdown,
 };
-inline constexpr int kNumRejectReasons = 7;
+inline constexpr int kNumRejectReasons = 8;
 
 // "client_queue_full", "over_share", "displaced", "queue_full",
-// "overloaded", "deadline_too_short", "shutdown".
+// "overloaded", "client_overloaded", "deadline_too_short", "shutdown".
 std::string_view RejectReasonName(RejectReason reason);
 absl::StatusCode RejectReasonCode(RejectReason reason);
 

@@ -14,19 +14,29 @@ CoDel::CoDel(int64_t target_ns, int64_t interval_ns)
   CHECK_LE(target_ns, interval_ns);
 }
 
-void CoDel::Roll(int64_t now_ns, bool queue_empty) {
-  if (interval_end_ns_ == std::numeric_limits<int64_t>::min()) {
-    interval_end_ns_ = now_ns + interval_ns_;  // the first interval starts
-    return;
-  }
-  if (now_ns < interval_end_ns_) return;
-  if (has_sample_) {
+void CoDel::Decide(bool queue_empty) {
+  if (overloaded_ && turned_away_) {
+    // Still refusing work: the overload goes on, whatever the waits of
+    // what was let in.
+  } else if (has_sample_) {
     overloaded_ = min_delay_ns_ > target_ns_;
   } else if (queue_empty) {
     overloaded_ = false;
   }  // else: nothing left the queue, so no new evidence either way
   min_delay_ns_ = std::numeric_limits<int64_t>::max();
   has_sample_ = false;
+  turned_away_ = false;
+}
+
+void CoDel::Roll(int64_t now_ns, bool queue_empty) {
+  if (interval_end_ns_ == std::numeric_limits<int64_t>::min()) {
+    interval_end_ns_ = now_ns + interval_ns_;  // the first interval starts
+    return;
+  }
+  if (now_ns < interval_end_ns_) return;
+  Decide(queue_empty);  // the interval that ended, on its evidence
+  // Whole intervals without a call since: no evidence but `queue_empty`.
+  if (now_ns >= interval_end_ns_ + interval_ns_) Decide(queue_empty);
   interval_end_ns_ = now_ns + interval_ns_;
 }
 
@@ -35,6 +45,11 @@ bool CoDel::OnDequeue(int64_t now_ns, int64_t delay_ns) {
   min_delay_ns_ = std::min(min_delay_ns_, delay_ns);
   has_sample_ = true;
   return overloaded_ && delay_ns > target_ns_;
+}
+
+void CoDel::OnTurnedAway(int64_t now_ns) {
+  Roll(now_ns, /*queue_empty=*/false);
+  turned_away_ = true;
 }
 
 bool CoDel::Overloaded(int64_t now_ns, bool queue_empty) {

@@ -6,7 +6,11 @@
 // queue is standing rather than absorbing a burst. While overloaded, a
 // request that waited longer than the target is shed. (folly sheds past
 // twice the target; issue 9 asks for the target itself, which keeps an
-// admitted request's wait within the 5 ms budget.) Owns nothing; no clock:
+// admitted request's wait within the 5 ms budget.) Work turned away for
+// overload (OnTurnedAway) sustains the verdict: while the node refuses at
+// the door, its short queue is the refusals' doing, not a sign that the
+// overload ended, and letting the verdict lapse let the queue fill to its
+// bound every other interval. Owns nothing; no clock:
 // the caller passes the time. Thread-compatible (AdmissionController calls
 // it under its mutex).
 //
@@ -32,8 +36,13 @@ class CoDel final {
 
   // Whether the last finished interval showed a standing queue. An interval
   // with no dequeue keeps the previous verdict while requests wait, and
-  // clears it when `queue_empty`.
+  // clears it when `queue_empty`. An overloaded verdict also stays through
+  // an interval in which work was turned away.
   bool Overloaded(int64_t now_ns, bool queue_empty);
+
+  // A request was refused or shed for overload at `now_ns` (only done while
+  // overloaded): the current interval keeps the verdict.
+  void OnTurnedAway(int64_t now_ns);
 
   // The verdict as of the last call above (for metrics; does not roll).
   bool overloaded() const { return overloaded_; }
@@ -42,12 +51,15 @@ class CoDel final {
 
  private:
   void Roll(int64_t now_ns, bool queue_empty);
+  // Gives the verdict of one finished interval and clears its evidence.
+  void Decide(bool queue_empty);
 
   const int64_t target_ns_;
   const int64_t interval_ns_;
   int64_t interval_end_ns_ = std::numeric_limits<int64_t>::min();
   int64_t min_delay_ns_ = std::numeric_limits<int64_t>::max();
   bool has_sample_ = false;
+  bool turned_away_ = false;  // in the current interval
   bool overloaded_ = false;
 };
 

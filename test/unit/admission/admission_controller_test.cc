@@ -349,6 +349,53 @@ TEST_F(AdmissionControllerTest, ShedsWaitsPastTheTargetOnceOverloaded) {
   Waiting f1 = Queue(controller, Request("f"));
 }
 
+TEST_F(AdmissionControllerTest, AClientsOwnStandingQueueIsShedWhileOthersPass) {
+  // One slot. The heavy client keeps a queue behind it; a light request
+  // arrives as the slot frees and goes first (fair queuing), without
+  // waiting, so the node's shortest wait stays 0 and only the heavy
+  // client's own detector sees its standing queue.
+  AdmissionController controller(Options(1, 100, 100), &clock_);
+  AdmissionPermit heavy = Admit(controller, Request("heavy"));
+  Waiting h1 = Queue(controller, Request("heavy"));
+  Waiting h2 = Queue(controller, Request("heavy"));
+  Waiting h3 = Queue(controller, Request("heavy"));
+  clock_.AdvanceMillis(101);
+  heavy.Release();
+  heavy = Granted(h1);  // waited 101 ms, and so does every heavy one after
+  Waiting l1 = Queue(controller, Request("light"));
+  heavy.Release();
+  Granted(l1).Release();  // at once: the node's shortest wait is 0
+  heavy = Granted(h2);
+  clock_.AdvanceMillis(101);
+  Waiting l2 = Queue(controller, Request("light"));
+  heavy.Release();
+  Granted(l2).Release();
+  const AdmissionRejection shed = Refused(h3);  // waited 202 ms
+  EXPECT_EQ(shed.reason, RejectReason::kClientOverloaded);
+  EXPECT_EQ(shed.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(shed.message, HasSubstr("client 'heavy' (team 'default') has a "
+                                      "standing queue"));
+  EXPECT_FALSE(controller.GetMetrics().overloaded);
+
+  // At the door: the heavy client may have one waiting, not two; the light
+  // one is not refused.
+  heavy = Admit(controller, Request("heavy"));
+  Waiting h4 = Queue(controller, Request("heavy"));
+  const AdmissionRejection door = Reject(controller, Request("heavy"));
+  EXPECT_EQ(door.reason, RejectReason::kClientOverloaded);
+  EXPECT_EQ(door.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(door.message, HasSubstr("already has 1 waiting"));
+  EXPECT_GT(door.retry_after_ms, 0);
+  Waiting l3 = Queue(controller, Request("light"));
+  Waiting l4 = Queue(controller, Request("light"));
+  const AdmissionMetrics metrics = controller.GetMetrics();
+  EXPECT_EQ(Rejected(Row(metrics, "heavy"), RejectReason::kClientOverloaded),
+            2);
+  const ClassAdmissionMetrics* light_row = Row(metrics, "light");
+  ASSERT_NE(light_row, nullptr);
+  for (int64_t count : light_row->rejected) EXPECT_EQ(count, 0);
+}
+
 TEST_F(AdmissionControllerTest, DoesNotShedWhenWaitsStayUnderTheTarget) {
   AdmissionController controller(Options(1, 100, 100), &clock_);
   AdmissionPermit current = Admit(controller, Request("x"));

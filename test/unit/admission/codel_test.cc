@@ -61,5 +61,38 @@ TEST(CoDelTest, AnIntervalWithoutDequeuesKeepsTheVerdictUnlessEmpty) {
   EXPECT_FALSE(codel.Overloaded(now, /*queue_empty=*/true));
 }
 
+TEST(CoDelTest, TurningWorkAwayKeepsTheVerdict) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  ASSERT_TRUE(codel.overloaded());
+  // The refusals keep the queue short: what is let in waits 1 ms, and one
+  // is admitted at once. While work is turned away every interval...
+  for (int interval = 0; interval < 5; ++interval) {
+    codel.OnDequeue(now, 0);
+    for (int i = 0; i < 10; ++i, now += 10 * kMs) {
+      codel.OnTurnedAway(now);
+      EXPECT_TRUE(codel.OnDequeue(now, 6 * kMs)) << interval << " " << i;
+      EXPECT_FALSE(codel.OnDequeue(now, 1 * kMs));
+    }
+  }
+  EXPECT_TRUE(codel.Overloaded(now, /*queue_empty=*/false));
+  // ...the overload goes on; an interval with short waits and nothing
+  // turned away ends it.
+  for (int i = 0; i < 20; ++i, now += 10 * kMs) codel.OnDequeue(now, 1 * kMs);
+  EXPECT_FALSE(codel.OnDequeue(now, 6 * kMs));
+  EXPECT_FALSE(codel.overloaded());
+}
+
+TEST(CoDelTest, TurningWorkAwayDoesNotStartAnOverload) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (int i = 0; i < 50; ++i, now += 10 * kMs) {
+    codel.OnTurnedAway(now);
+    EXPECT_FALSE(codel.OnDequeue(now, 1 * kMs)) << i;
+  }
+  EXPECT_FALSE(codel.overloaded());
+}
+
 }  // namespace
 }  // namespace overlay
