@@ -94,5 +94,17 @@ TEST(CoDelTest, TurningWorkAwayDoesNotStartAnOverload) {
   EXPECT_FALSE(codel.overloaded());
 }
 
+TEST(CoDelTest, AClassBackFromIdleIsNotOverloaded) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  codel.OnTurnedAway(now);
+  ASSERT_TRUE(codel.overloaded());
+  // Its last interval turned work away, but a whole silent interval has
+  // passed since, with nothing queued.
+  now += 1000 * kMs;
+  EXPECT_FALSE(codel.Overloaded(now, /*queue_empty=*/true));
+}
+
 }  // namespace
 }  // namespace overlay
