@@ -137,6 +137,11 @@ void BM_Controller(benchmark::State& state) {
   options.max_concurrency = 64;
   options.max_queue_per_client = 4;
   options.max_queue_total = 4 * classes;
+  // Every class waits its turn among 1,000, for longer than CoDel's 5 ms
+  // once the timing pauses are counted: a target that long keeps this
+  // to the path of a decision that admits (shedding is not what is timed).
+  options.codel_target_ms = 10'000;
+  options.codel_interval_ms = 600'000;
   for (int t = 0; t < teams; ++t) {
     options.teams.push_back({absl::StrCat("team-", t), 1 + t % 4, 0, 0});
   }
