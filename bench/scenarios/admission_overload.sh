@@ -7,6 +7,8 @@
 # Default query: get_by_key 060371103 --no-cache (every request fans out to
 # all six nodes; with the cache the portal alone answers repeats). Prints
 # one line per phase; JSON in $OUT (default results/admission-<UTC time>).
+# BENCH_PREFIX runs the generator under a command, e.g. "taskset -c 1" (with
+# the nodes started under taskset -c 0: the generator on a core of its own).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 config="${1:-$OVERLAY_ROOT/configs/one_host.json}"
