@@ -146,7 +146,7 @@ class AdmissionController final {
     // The class's own standing-queue detector (as fq_codel's per flow): a
     // heavy client's queue stands while a light one's requests pass, and
     // the node's verdict, which the light ones keep clear, would not see
-    // it.
+    // it. Past kMaxTrackedClasses, a team's "(other)" row shares one.
     CoDel codel;
   };
   enum class Phase { kQueued, kGranted, kRejected };
