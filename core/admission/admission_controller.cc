@@ -291,8 +291,12 @@ void AdmissionController::DispatchLocked(int64_t now, Wakeups* wake) {
     const bool node_sheds = codel_.OnDequeue(now, waited);
     CoDel& class_codel = rows_[ticket.row].codel;
     const bool class_sheds = class_codel.OnDequeue(now, waited);
+    if (!class_codel.overloaded() && waited <= codel_.target_ns()) {
+      codel_.OnCalmWait(now);
+    }
     if (node_sheds) {
       codel_.OnTurnedAway(now);
+      class_codel.OnTurnedAway(now);
       RejectQueuedLocked(
           ticket,
           MakeRejection(RejectReason::kOverloaded,
@@ -368,8 +372,14 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
       }
     }
     if (CanRunNow(team)) {
-      codel_.OnDequeue(now, 0);  // never shed: it does not wait
-      rows_[row].codel.OnDequeue(now, 0);
+      // Never shed: it does not wait. The detectors first roll over any
+      // silent intervals with the queues as they are (empty, as a rule).
+      CoDel& class_codel = rows_[row].codel;
+      codel_.Overloaded(now, queue_.empty());
+      class_codel.Overloaded(now, queue_.queued(team, client) == 0);
+      codel_.OnDequeue(now, 0);
+      class_codel.OnDequeue(now, 0);
+      if (!class_codel.overloaded()) codel_.OnCalmWait(now);
       GrantLocked(team, row, 0, /*follow_up=*/false);
       return AdmissionPermit(this, team, row, now, cost, /*follow_up=*/false);
     }
@@ -385,6 +395,7 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
       // A standing queue, and this class has work ahead of this request
       // already: it would wait past the target and be shed. Say so now.
       codel_.OnTurnedAway(now);
+      class_codel.OnTurnedAway(now);
       return MakeRejection(
           RejectReason::kOverloaded,
           absl::StrCat("admission: node overloaded (queueing delay above ",

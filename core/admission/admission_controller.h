@@ -4,10 +4,11 @@
 // slots (admission.max_concurrency), the FairQueue that orders waiters (the
 // policy), the queue bounds (per client and in total), CoDel shedding (one
 // detector for the node, one per class), the deadline check (remaining
-// deadline against an EWMA of service times) and the metrics. It never blocks a caller: TryAdmit() answers at once with a
-// permit, a queued ticket whose waiter is called back later, or a typed
-// rejection. Time comes from the injected Clock. Thread-safe: one
-// absl::Mutex guards everything; waiter callbacks run outside it.
+// deadline against an EWMA of service times) and the metrics. It never blocks a
+// caller: TryAdmit() answers at once with a permit, a queued ticket whose
+// waiter is called back later, or a typed rejection. Time comes from the
+// injected Clock. Thread-safe: one absl::Mutex guards everything; waiter
+// callbacks run outside it.
 //
 // Strategies (admission.strategy) map onto the same queue:
 //   weighted  SFQ by team weight, then client weight; work-conserving.

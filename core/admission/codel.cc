@@ -15,7 +15,7 @@ CoDel::CoDel(int64_t target_ns, int64_t interval_ns)
 }
 
 void CoDel::Decide(bool queue_empty) {
-  if (overloaded_ && turned_away_) {
+  if (overloaded_ && turned_away_ && !calm_wait_) {
     // Still refusing work: the overload goes on, whatever the waits of
     // what was let in.
   } else if (has_sample_) {
@@ -26,6 +26,7 @@ void CoDel::Decide(bool queue_empty) {
   min_delay_ns_ = std::numeric_limits<int64_t>::max();
   has_sample_ = false;
   turned_away_ = false;
+  calm_wait_ = false;
 }
 
 void CoDel::Roll(int64_t now_ns, bool queue_empty) {
@@ -50,6 +51,11 @@ bool CoDel::OnDequeue(int64_t now_ns, int64_t delay_ns) {
 void CoDel::OnTurnedAway(int64_t now_ns) {
   Roll(now_ns, /*queue_empty=*/false);
   turned_away_ = true;
+}
+
+void CoDel::OnCalmWait(int64_t now_ns) {
+  Roll(now_ns, /*queue_empty=*/false);
+  calm_wait_ = true;
 }
 
 bool CoDel::Overloaded(int64_t now_ns, bool queue_empty) {

@@ -41,8 +41,14 @@ class CoDel final {
   bool Overloaded(int64_t now_ns, bool queue_empty);
 
   // A request was refused or shed for overload at `now_ns` (only done while
-  // overloaded): the current interval keeps the verdict.
+  // overloaded): the current interval keeps the verdict...
   void OnTurnedAway(int64_t now_ns);
+  // ...unless a request that nobody turns away (a class without a standing
+  // queue of its own) also waited within the target in it: then the short
+  // waits are not only the refusals' doing, and the interval's shortest
+  // wait decides as usual. For the node's detector; a class's own ignores
+  // it.
+  void OnCalmWait(int64_t now_ns);
 
   // The verdict as of the last call above (for metrics; does not roll).
   bool overloaded() const { return overloaded_; }
@@ -60,6 +66,7 @@ class CoDel final {
   int64_t min_delay_ns_ = std::numeric_limits<int64_t>::max();
   bool has_sample_ = false;
   bool turned_away_ = false;  // in the current interval
+  bool calm_wait_ = false;    // in the current interval
   bool overloaded_ = false;
 };
 

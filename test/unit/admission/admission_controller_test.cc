@@ -396,6 +396,54 @@ TEST_F(AdmissionControllerTest, AClientsOwnStandingQueueIsShedWhileOthersPass) {
   for (int64_t count : light_row->rejected) EXPECT_EQ(count, 0);
 }
 
+TEST_F(AdmissionControllerTest,
+       ALightClientJoiningAnOverloadedNodeIsNotRefused) {
+  // One slot, and a heavy client alone with a standing queue: the node is
+  // overloaded, and the refusals keep it so.
+  AdmissionController controller(Options(1, 100, 100), &clock_);
+  AdmissionPermit running = Admit(controller, Request("heavy"));
+  std::vector<Waiting> heavy;
+  for (int i = 0; i < 3; ++i)
+    heavy.push_back(Queue(controller, Request("heavy")));
+  clock_.AdvanceMillis(101);
+  running.Release();
+  running = Granted(heavy[0]);
+  clock_.AdvanceMillis(101);
+  running.Release();  // the rest waited 202 ms: shed
+  EXPECT_EQ(Refused(heavy[1]).reason, RejectReason::kOverloaded);
+  EXPECT_EQ(Refused(heavy[2]).reason, RejectReason::kOverloaded);
+  ASSERT_TRUE(controller.GetMetrics().overloaded);
+
+  // A light client joins while the heavy one keeps sending. Fair queuing
+  // serves it first, so it waits 1 ms each time and is never refused;
+  // those calm waits end the node's overload even though the heavy client
+  // is still turned away, from then on for its own standing queue.
+  running = Admit(controller, Request("heavy"));
+  for (int step = 0; step < 12; ++step) {  // 10 ms each, from 202 ms
+    SCOPED_TRACE(step);
+    Waiting next_heavy = Queue(controller, Request("heavy"));
+    const AdmissionRejection refused = Reject(controller, Request("heavy"));
+    // The node's interval that saw the first calm wait ends at 302 ms.
+    EXPECT_EQ(refused.code(), step < 10 ? absl::StatusCode::kUnavailable
+                                        : absl::StatusCode::kResourceExhausted);
+    Waiting light = Queue(controller, Request("light"));
+    clock_.AdvanceMillis(1);
+    running.Release();
+    Granted(light).Release();
+    running = Granted(next_heavy);
+    clock_.AdvanceMillis(9);
+  }
+  EXPECT_FALSE(controller.GetMetrics().overloaded);
+  Waiting last_heavy = Queue(controller, Request("heavy"));
+  const AdmissionRejection refused = Reject(controller, Request("heavy"));
+  EXPECT_EQ(refused.reason, RejectReason::kClientOverloaded);
+  const AdmissionMetrics metrics = controller.GetMetrics();
+  const ClassAdmissionMetrics* light_row = Row(metrics, "light");
+  ASSERT_NE(light_row, nullptr);
+  EXPECT_EQ(light_row->admitted, 12);
+  for (int64_t count : light_row->rejected) EXPECT_EQ(count, 0);
+}
+
 TEST_F(AdmissionControllerTest, DoesNotShedWhenWaitsStayUnderTheTarget) {
   AdmissionController controller(Options(1, 100, 100), &clock_);
   AdmissionPermit current = Admit(controller, Request("x"));

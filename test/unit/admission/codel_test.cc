@@ -84,6 +84,25 @@ TEST(CoDelTest, TurningWorkAwayKeepsTheVerdict) {
   EXPECT_FALSE(codel.overloaded());
 }
 
+TEST(CoDelTest, ACalmWaitLetsTheShortestWaitDecideDespiteRefusals) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  ASSERT_TRUE(codel.overloaded());
+  // One client is still refused (so what it gets in waits 2 ms), but
+  // another's request, never turned away, waited 1 ms: the node as a whole
+  // has no standing queue.
+  for (int i = 0; i < 20; ++i, now += 10 * kMs) {
+    codel.OnTurnedAway(now);
+    codel.OnDequeue(now, 2 * kMs);
+    if (i == 3) {
+      codel.OnDequeue(now, 1 * kMs);
+      codel.OnCalmWait(now);
+    }
+  }
+  EXPECT_FALSE(codel.overloaded());
+}
+
 TEST(CoDelTest, TurningWorkAwayDoesNotStartAnOverload) {
   CoDel codel(5 * kMs, 100 * kMs);
   int64_t now = 0;
