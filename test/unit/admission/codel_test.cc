@@ -11,6 +11,14 @@ namespace {
 
 constexpr int64_t kMs = 1'000'000;
 
+// Drives `codel` (5 ms / 100 ms) through an interval in which every request
+// waited 20 ms; returns the time just after it, when it is overloaded.
+int64_t StandingInterval(CoDel& codel) {
+  int64_t now = 0;
+  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  return now;
+}
+
 TEST(CoDelTest, ShortWaitsNeverOverload) {
   CoDel codel(5 * kMs, 100 * kMs);
   int64_t now = 0;
@@ -37,8 +45,7 @@ TEST(CoDelTest, AStandingQueueForAnIntervalOverloadsAndSheds) {
 
 TEST(CoDelTest, OneShortWaitInAnIntervalClearsTheVerdict) {
   CoDel codel(5 * kMs, 100 * kMs);
-  int64_t now = 0;
-  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  int64_t now = StandingInterval(codel);
   EXPECT_TRUE(codel.overloaded());
   // One request admitted at once (delay 0) in the next interval...
   codel.OnDequeue(now + kMs, 0);
@@ -52,8 +59,7 @@ TEST(CoDelTest, OneShortWaitInAnIntervalClearsTheVerdict) {
 
 TEST(CoDelTest, AnIntervalWithoutDequeuesKeepsTheVerdictUnlessEmpty) {
   CoDel codel(5 * kMs, 100 * kMs);
-  int64_t now = 0;
-  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  int64_t now = StandingInterval(codel);
   ASSERT_TRUE(codel.overloaded());
   now += 150 * kMs;  // nothing left the queue for an interval
   EXPECT_TRUE(codel.Overloaded(now, /*queue_empty=*/false));
@@ -63,8 +69,7 @@ TEST(CoDelTest, AnIntervalWithoutDequeuesKeepsTheVerdictUnlessEmpty) {
 
 TEST(CoDelTest, TurningWorkAwayKeepsTheVerdict) {
   CoDel codel(5 * kMs, 100 * kMs);
-  int64_t now = 0;
-  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  int64_t now = StandingInterval(codel);
   ASSERT_TRUE(codel.overloaded());
   // The refusals keep the queue short: what is let in waits 1 ms, and one
   // is admitted at once. While work is turned away every interval...
@@ -86,8 +91,7 @@ TEST(CoDelTest, TurningWorkAwayKeepsTheVerdict) {
 
 TEST(CoDelTest, ACalmWaitLetsTheShortestWaitDecideDespiteRefusals) {
   CoDel codel(5 * kMs, 100 * kMs);
-  int64_t now = 0;
-  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  int64_t now = StandingInterval(codel);
   ASSERT_TRUE(codel.overloaded());
   // One client is still refused (so what it gets in waits 2 ms), but
   // another's request, never turned away, waited 1 ms: the node as a whole
@@ -115,8 +119,7 @@ TEST(CoDelTest, TurningWorkAwayDoesNotStartAnOverload) {
 
 TEST(CoDelTest, AClassBackFromIdleIsNotOverloaded) {
   CoDel codel(5 * kMs, 100 * kMs);
-  int64_t now = 0;
-  for (; now <= 100 * kMs; now += 10 * kMs) codel.OnDequeue(now, 20 * kMs);
+  int64_t now = StandingInterval(codel);
   codel.OnTurnedAway(now);
   ASSERT_TRUE(codel.overloaded());
   // Its last interval turned work away, but a whole silent interval has
