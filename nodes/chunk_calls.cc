@@ -281,6 +281,7 @@ void GetChunkCall::OnRequest() {
     ReplyWithSerialized(std::move(records));
     return;
   }
+  ReplyBuffers::Shared().Give(std::move(records));  // a fetch brings its own
   const Segment& segment = plan_->SegmentOf(index);
   if (segment.node_id == env_.id() && !segment.stateless) {
     Fail(local);  // own rows are gone
@@ -463,6 +464,7 @@ void FetchCall::ServeOwnSlice(const v1::FetchRequest& request) {
     ReplyWithRecords(std::move(records));
     return;
   }
+  ReplyBuffers::Shared().Give(std::move(records));
   if (status.error_code() != grpc::StatusCode::NOT_FOUND ||
       !filter.has_value()) {
     Fail(status);

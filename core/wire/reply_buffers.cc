@@ -23,7 +23,11 @@ std::string ReplyBuffers::Take() {
 }
 
 void ReplyBuffers::Give(std::string buffer) {
-  if (buffer.capacity() > kMaxCapacity) return;
+  // A string that never left its small-string buffer is not worth a place.
+  if (buffer.capacity() <= std::string().capacity() ||
+      buffer.capacity() > kMaxCapacity) {
+    return;
+  }
   buffer.clear();
   absl::MutexLock lock(&mu_);
   if (free_.size() < kMaxBuffers) free_.push_back(std::move(buffer));
@@ -48,6 +52,8 @@ void AppendFieldHeader(std::string* out, int field, size_t length) {
 
 grpc::ByteBuffer PrefixedBytes(std::string prefix, std::string bytes) {
   if (bytes.empty()) {
+    // A buffer taken for records that did not come goes back now.
+    ReplyBuffers::Shared().Give(std::move(bytes));
     grpc::Slice only(prefix);
     return grpc::ByteBuffer(&only, 1);
   }

@@ -40,7 +40,9 @@ class ReplyBuffers final {
 
   // An empty string, with the capacity of a returned one when there is one.
   std::string Take();
-  // Keeps `buffer` for a later Take() if there is room, else frees it.
+  // Keeps `buffer` for a later Take() if there is room and it is worth
+  // keeping (beyond the small-string buffer, within kMaxCapacity), else
+  // frees it. A caller that took a buffer and did not fill it gives it back.
   void Give(std::string buffer);
   size_t pooled() const;
 
@@ -56,7 +58,8 @@ void AppendFieldHeader(std::string* out, int field, size_t length);
 
 // `prefix` then `bytes`, as two slices: `bytes` goes to gRPC without a copy
 // (a chunk is hundreds of KiB), and gRPC gives the string back to
-// ReplyBuffers::Shared() once it is sent.
+// ReplyBuffers::Shared() once it is sent (an empty `bytes` goes back at
+// once).
 grpc::ByteBuffer PrefixedBytes(std::string prefix, std::string bytes);
 
 // `head` (a serialized message) followed by its field `field` holding

@@ -116,6 +116,27 @@ TEST(ReplyBuffersTest, FieldHeadersNestAMessageAroundTheBytes) {
   EXPECT_EQ(parsed.SerializeAsString(), expected.SerializeAsString());
 }
 
+TEST(ReplyBuffersTest, SmallStringsAreNotKept) {
+  ReplyBuffers pool;
+  pool.Give(std::string());
+  pool.Give(std::string("short"));
+  EXPECT_EQ(pool.pooled(), 0u);
+}
+
+// A caller that took a buffer for records that did not come (a chunk to
+// fetch elsewhere) hands it on empty: it goes back to the pool.
+TEST(ReplyBuffersTest, ATakenBufferLeftEmptyGoesBack) {
+  ReplyBuffers& shared = ReplyBuffers::Shared();
+  while (shared.pooled() > 0) (void)shared.Take();
+  shared.Give(std::string(64 * 1024, 'x'));
+  std::string unused = shared.Take();
+  ASSERT_EQ(shared.pooled(), 0u);
+  const grpc::ByteBuffer reply = PrefixedBytes("head", std::move(unused));
+  EXPECT_EQ(Flatten(reply), "head");
+  EXPECT_EQ(shared.pooled(), 1u);
+  EXPECT_GE(shared.Take().capacity(), 64u * 1024);
+}
+
 TEST(ReplyBuffersTest, WithBytesFieldOfNothingIsTheHeadAlone) {
   v1::ChunkResponseRaw head;
   head.set_query_id("q-2");
