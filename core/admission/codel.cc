@@ -45,6 +45,20 @@ bool CoDel::OnDequeue(int64_t now_ns, int64_t delay_ns) {
   Roll(now_ns, /*queue_empty=*/false);
   min_delay_ns_ = std::min(min_delay_ns_, delay_ns);
   has_sample_ = true;
+  if (delay_ns <= target_ns_) {
+    above_since_ns_ = kNone;
+  } else if (above_since_ns_ == kNone) {
+    above_since_ns_ = now_ns;
+  } else if (!overloaded_ && now_ns - above_since_ns_ >= interval_ns_) {
+    // Every wait for a whole interval was past the target: the verdict a
+    // window's end would give, without waiting for the window to end. The
+    // new verdict gets a whole window of its own before it is judged.
+    overloaded_ = true;
+    min_delay_ns_ = delay_ns;
+    turned_away_ = false;
+    calm_wait_ = false;
+    interval_end_ns_ = now_ns + interval_ns_;
+  }
   return overloaded_ && delay_ns > target_ns_;
 }
 

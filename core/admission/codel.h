@@ -3,13 +3,18 @@
 // CoDel: the overload detector of admission, after folly's Codel (also
 // Envoy's): the node is overloaded when even the shortest queueing delay
 // seen during an interval (100 ms) exceeded the target (5 ms), i.e. the
-// queue is standing rather than absorbing a burst. While overloaded, a
-// request that waited longer than the target is shed. (folly sheds past
-// twice the target; issue 9 asks for the target itself, which keeps an
-// admitted request's wait within the 5 ms budget.) Work turned away for
-// overload (OnTurnedAway) sustains the verdict: while the node refuses at
-// the door, its short queue is the refusals' doing, not a sign that the
-// overload ended, and letting the verdict lapse let the queue fill to its
+// queue is standing rather than absorbing a burst. As in the original CoDel
+// (Nichols and Jacobson), that interval is counted from the first wait
+// past the target, not from a window's start: a load spike onto an idle
+// node is caught one interval after the queue stood, not up to two (the
+// window in which the queue started to build still saw short waits), and
+// the requests of that second window no longer wait at the queue's bound.
+// While overloaded, a request that waited longer than the target is shed.
+// (folly sheds past twice the target; issue 9 asks for the target itself,
+// which keeps an admitted request's wait within the 5 ms budget.) Work
+// turned away for overload (OnTurnedAway) sustains the verdict: while the node
+// refuses at the door, its short queue is the refusals' doing, not a sign that
+// the overload ended, and letting the verdict lapse let the queue fill to its
 // bound every other interval. Owns nothing; no clock:
 // the caller passes the time. Thread-compatible (AdmissionController calls
 // it under its mutex).
@@ -65,6 +70,10 @@ class CoDel final {
   int64_t interval_end_ns_ = std::numeric_limits<int64_t>::min();
   int64_t min_delay_ns_ = std::numeric_limits<int64_t>::max();
   bool has_sample_ = false;
+  // The first of an unbroken run of dequeues that waited past the target;
+  // kNone when the last one did not.
+  static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
+  int64_t above_since_ns_ = kNone;
   bool turned_away_ = false;  // in the current interval
   bool calm_wait_ = false;    // in the current interval
   bool overloaded_ = false;

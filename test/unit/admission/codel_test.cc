@@ -52,9 +52,35 @@ TEST(CoDelTest, OneShortWaitInAnIntervalClearsTheVerdict) {
   for (now += 10 * kMs; now < 210 * kMs; now += 10 * kMs) {
     codel.OnDequeue(now, 20 * kMs);
   }
-  // ...means the queue drained at some point: not overloaded any more.
-  EXPECT_FALSE(codel.OnDequeue(now + 10 * kMs, 20 * kMs));
+  // ...means the queue drained at some point: not overloaded any more
+  // (until the waits since 120 ms have been long for a whole interval).
+  EXPECT_FALSE(codel.OnDequeue(now, 20 * kMs));
   EXPECT_FALSE(codel.overloaded());
+}
+
+TEST(CoDelTest, AQueueThatStandsMidWindowOverloadsOneIntervalLater) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  int64_t now = 0;
+  // The window starts with short waits; the queue stands from 50 ms on.
+  for (; now < 50 * kMs; now += 10 * kMs) codel.OnDequeue(now, 1 * kMs);
+  for (; now < 150 * kMs; now += 10 * kMs) {
+    EXPECT_FALSE(codel.OnDequeue(now, 20 * kMs)) << now / kMs;
+  }
+  // 100 ms of long waits since 50 ms: overloaded at 150 ms, not at the end
+  // of the window after next (200 ms).
+  EXPECT_TRUE(codel.OnDequeue(now, 20 * kMs));
+  EXPECT_TRUE(codel.Overloaded(now + kMs, /*queue_empty=*/false));
+  // One wait within the target breaks the run: a new one needs a whole
+  // interval again (and the verdict ends at a window with that short wait).
+  CoDel other(5 * kMs, 100 * kMs);
+  now = 0;
+  for (; now < 90 * kMs; now += 10 * kMs) other.OnDequeue(now, 20 * kMs);
+  other.OnDequeue(now, 1 * kMs);  // 90 ms
+  for (now += 10 * kMs; now < 200 * kMs; now += 10 * kMs) {
+    EXPECT_FALSE(other.OnDequeue(now, 20 * kMs)) << now / kMs;
+  }
+  // 200 ms: 100 ms since the first long wait after the short one.
+  EXPECT_TRUE(other.OnDequeue(now, 20 * kMs));
 }
 
 TEST(CoDelTest, AnIntervalWithoutDequeuesKeepsTheVerdictUnlessEmpty) {
