@@ -54,6 +54,7 @@ struct Progress {
 inline constexpr int kDefaultConcurrency = 10;
 inline constexpr int kDefaultOpenLoopCap = 1000;
 inline constexpr int kMaxParallel = 64;  // GetChunk calls of one request
+inline constexpr int64_t kMaxPushbackWaitMs = 1000;  // see honor_pushback
 
 // One client of a multi-client run, as --client gives it:
 //   NAME[:KEY=VALUE[,KEY=VALUE...]]
@@ -92,6 +93,11 @@ struct BenchOptions {
   double duration_s = 0;        // > 0: stop issuing after this long
   double rate = 0;              // > 0: open loop, requests/s on a timetable
   int64_t warmup = 0;           // unrecorded closed-loop requests first
+  // Closed loop: after a failure with a grpc-retry-pushback-ms hint, the
+  // slot waits that long (at most kMaxPushbackWaitMs) before its next
+  // request, as a well-behaved client does. An open loop keeps its
+  // timetable whatever the hints say.
+  bool honor_pushback = true;
   int64_t deadline_ms = 30000;  // deadline of each RPC; 0: none
   int64_t connect_timeout_ms = 10000;  // to connect every channel first
   bool fetch_chunks = true;            // false: Query then Release, no GetChunk

@@ -116,6 +116,7 @@ struct BenchResult {
   double rate = 0;
   double duration_s = 0;
   int64_t warmup = 0;
+  bool honor_pushback = true;  // closed loop waited out retry hints
   int64_t deadline_ms = 0;
   int channels = 0;
   int cq_threads = 0;

@@ -239,6 +239,7 @@ absl::StatusOr<BenchResult> RunBench(const BenchOptions& options,
   result.rpc = std::string(RpcKindName(options.rpc));
   result.fetch_chunks = options.fetch_chunks;
   result.warmup = options.warmup;
+  result.honor_pushback = options.honor_pushback;
   result.deadline_ms = options.deadline_ms;
   result.parallel = options.parallel;
   result.explicit_clients = !options.clients.empty();

@@ -46,6 +46,31 @@ class BarrierTag final : public CompletionTag {
   absl::BlockingCounter* counter_;
 };
 
+// Holds a closed-loop slot for a server's retry hint, then hands it back
+// through `resume` on the queue's thread. Deletes itself.
+class PushbackWait final : public CompletionTag {
+ public:
+  PushbackWait(grpc::CompletionQueue* cq, int64_t wait_ms,
+               std::function<void()> resume)
+      : resume_(std::move(resume)) {
+    alarm_.Set(
+        cq,
+        std::chrono::system_clock::now() + std::chrono::milliseconds(wait_ms),
+        this);
+  }
+  // ok == false: the queue is shutting down; the slot goes back all the
+  // same, so the phase can end.
+  void Proceed(bool /*ok*/) override {
+    std::function<void()> resume = std::move(resume_);
+    delete this;
+    resume();
+  }
+
+ private:
+  grpc::Alarm alarm_;
+  std::function<void()> resume_;
+};
+
 }  // namespace
 
 // The shared state of one phase. Every atomic here is seq_cst: the protocol
@@ -130,10 +155,20 @@ class LoadDriver::Phase final : public RequestListener {
     }
   }
 
-  void OnRequestDone(int cq_index, bool ok) override {
+  void OnRequestDone(int cq_index, bool ok,
+                     int64_t retry_pushback_ms) override {
     (ok ? ok_ : errors_).fetch_add(1);
-    ReleaseSlot();
-    TryStart(cq_index, std::numeric_limits<int64_t>::max());
+    if (!ok && retry_pushback_ms > 0 && spec_.rate <= 0 &&
+        driver_->options_.honor_pushback && !IssuingOver()) {
+      // The slot stays held (in_flight_) while it waits, so the phase
+      // cannot end under the alarm. With nothing left to issue there is
+      // nothing to wait for.
+      new PushbackWait(driver_->queues_[static_cast<size_t>(cq_index)].get(),
+                       std::min(retry_pushback_ms, kMaxPushbackWaitMs),
+                       [this, cq_index] { ResumeSlot(cq_index); });
+      return;
+    }
+    ResumeSlot(cq_index);
   }
 
   // Issue nothing more; requests in flight still complete.
@@ -184,6 +219,11 @@ class LoadDriver::Phase final : public RequestListener {
                                  driver_->health_stubs_[channel].get(),
                                  &request, start_ns);
     call->Start();  // owned by its queue from here on
+  }
+
+  void ResumeSlot(int cq_index) {
+    ReleaseSlot();
+    TryStart(cq_index, std::numeric_limits<int64_t>::max());
   }
 
   void ReleaseSlot() {

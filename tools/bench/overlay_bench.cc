@@ -62,6 +62,9 @@ ABSL_FLAG(double, rate, 0,
           "open loop: requests per second on a fixed timetable; latency is "
           "measured from each request's scheduled start");
 ABSL_FLAG(int64_t, warmup, 0, "unrecorded closed-loop requests sent first");
+ABSL_FLAG(bool, honor_pushback, true,
+          "closed loop: after a failure with a grpc-retry-pushback-ms hint, "
+          "wait that long (at most 1 s) before the slot's next request");
 ABSL_FLAG(int64_t, deadline, 30000, "deadline of each RPC in ms (a Release gets at least 1000); 0: none");
 ABSL_FLAG(std::string, target, "",
           "host:port to send to (default: the portal of --config, else "
@@ -222,6 +225,7 @@ int Main(int argc, char** argv) {
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.deadline_ms = absl::GetFlag(FLAGS_deadline);
   options.fetch_chunks = !absl::GetFlag(FLAGS_no_chunks);
+  options.honor_pushback = absl::GetFlag(FLAGS_honor_pushback);
   options.parallel = absl::GetFlag(FLAGS_parallel);
   for (const std::string& text : client_flags) {
     absl::StatusOr<ClientSpec> spec = ParseClientSpec(text);

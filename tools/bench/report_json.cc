@@ -302,6 +302,7 @@ std::string RenderJsonReport(const BenchResult& r) {
       .Add("rate", Num(r.rate))
       .Add("duration_s", Num(r.duration_s))
       .Add("warmup", Int(r.warmup))
+      .Add("honor_pushback", Bool(r.honor_pushback))
       .Add("deadline_ms", Int(r.deadline_ms))
       .Add("channels", Int(r.channels))
       .Add("cq_threads", Int(r.cq_threads))

@@ -28,6 +28,8 @@
 //   "rate": 0,                             requests/s; 0 for closed loop
 //   "duration_s": 0,                       as configured; 0: none
 //   "warmup": 0,                           unrecorded requests run first
+//   "honor_pushback": true,                closed loop waited out the
+//                                          retry hints of failures
 //   "deadline_ms": 30000,                  per RPC; 0: none
 //   "channels": 4, "cq_threads": 2,
 //   "parallel": 1,                         GetChunk in flight a request

@@ -355,8 +355,9 @@ void RequestCall::Complete() {
   }
   RequestListener* listener = setup_->listener;
   const int cq_index = setup_->cq_index;
+  const int64_t pushback_ms = ok ? -1 : failure_pushback_ms_;
   delete this;
-  listener->OnRequestDone(cq_index, ok);
+  listener->OnRequestDone(cq_index, ok, pushback_ms);
 }
 
 }  // namespace overlay::bench

@@ -32,10 +32,12 @@
 namespace overlay::bench {
 
 // Told when a request has finished (after the call deleted itself), on the
-// thread draining the request's queue.
+// thread draining the request's queue. `retry_pushback_ms`: the
+// grpc-retry-pushback-ms hint of a failure, -1 when there was none.
 class RequestListener {
  public:
-  virtual void OnRequestDone(int cq_index, bool ok) = 0;
+  virtual void OnRequestDone(int cq_index, bool ok,
+                             int64_t retry_pushback_ms) = 0;
 
  protected:
   ~RequestListener() = default;

@@ -535,6 +535,41 @@ TEST_F(BenchRunnerTest, ClientsAreCountedApartWithTheirRejections) {
   EXPECT_EQ(doc["retry_pushback_ms"]["count"].GetInt64(), 20);
 }
 
+TEST_F(BenchRunnerTest, AClosedLoopWaitsOutRetryHints) {
+  // Every Query of "heavy" is rejected with a 60 ms hint. One slot, four
+  // requests: the slot waits after each of the first three rejections (not
+  // after the last: nothing is left to send), so the run cannot take less
+  // than 3 x 60 ms. (A lower bound only: an alarm never fires early.)
+  FakeServiceOptions fake = Fake(1, 1, 0);
+  fake.reject_client = "heavy";
+  fake.reject_every_nth = 1;
+  fake.reject_pushback_ms = 60;
+  StartFake(fake);
+  BenchOptions options = Options();
+  options.requests = 4;
+  options.concurrency = 1;
+  options.client_id = "heavy";
+  ASSERT_TRUE(options.honor_pushback);  // the default
+  ASSERT_OK_AND_ASSIGN(BenchResult result, RunBench(options, workload_));
+  EXPECT_EQ(result.errors, 4);
+  EXPECT_EQ(result.retry_pushback.count, 4);
+  EXPECT_GE(result.wall_s, 0.180);
+  rapidjson::Document doc;
+  CheckJson(result, doc);
+  EXPECT_TRUE(doc["honor_pushback"].GetBool());
+
+  // Told not to, it sends the next request at once: the same four
+  // rejections, and the JSON says so.
+  options.honor_pushback = false;
+  ASSERT_OK_AND_ASSIGN(BenchResult eager, RunBench(options, workload_));
+  fake_->Shutdown();
+  EXPECT_EQ(eager.errors, 4);
+  EXPECT_EQ(fake_->rejected_queries(), 8);
+  rapidjson::Document eager_doc;
+  CheckJson(eager, eager_doc);
+  EXPECT_FALSE(eager_doc["honor_pushback"].GetBool());
+}
+
 TEST_F(BenchRunnerTest, ClientsMayHaveTheirOwnQueryAndDuration) {
   StartFake(Fake(1, 2, 0));
   BenchOptions options = Options();
