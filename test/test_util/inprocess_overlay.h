@@ -126,6 +126,10 @@ class InProcessOverlay final {
   int held(const std::string& id) const;
   // Of those: calls of `kind` parked at `id`.
   int held(const std::string& id, RpcKind kind) const;
+  // Calls of `kind` that have reached `id`'s hooks (calls told of their
+  // caller's cancel only: Query, GetChunk, Execute, Fetch), parked or not;
+  // by then each has its deadline.
+  int arrived(const std::string& id, RpcKind kind) const;
 
   // True once `predicate` holds; re-checked whenever a node's state
   // changes. `timeout` (real time) only bounds a failing test.
