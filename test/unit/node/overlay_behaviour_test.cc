@@ -571,8 +571,16 @@ class PullFromStalledF {
       v1::ChunkResponse chunk;
       status_ = stub_->GetChunk(&context_, request, &chunk);
     });
-    ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("F") > 0; }))
-        << overlay_.Describe();
+    // The portal must have read the GetChunk, not only F be holding a Fetch
+    // of its chunk: prefetches sent with the Query's answer park at F too.
+    // Returning on one let the test move the clock (or cancel) before the
+    // portal had the GetChunk: it then took its deadline as 20 s after the
+    // advance, and the client's own deadline, 20 s later in real time,
+    // looked like a client that left (seen once under ctest -j2).
+    ASSERT_TRUE(overlay_.WaitFor([&] {
+      return overlay_.arrived("A", RpcKind::kGetChunk) > 0 &&
+             overlay_.held("F", RpcKind::kFetch) > 0;
+    })) << overlay_.Describe();
   }
   void Cancel() { context_.TryCancel(); }
   grpc::Status Wait() {
