@@ -13,6 +13,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -38,6 +39,16 @@ FakeServiceOptions Fake(int chunks, int records, int fail_every) {
   options.chunks_per_query = chunks;
   options.records_per_chunk = records;
   options.fail_every_nth_query = fail_every;
+  return options;
+}
+
+// Rejects every `every`th Query of `client` with RESOURCE_EXHAUSTED and a
+// `pushback_ms` retry hint, as admission would.
+FakeServiceOptions Rejecting(FakeServiceOptions options, std::string client,
+                             int every, int pushback_ms) {
+  options.reject_client = std::move(client);
+  options.reject_every_nth = every;
+  options.reject_pushback_ms = pushback_ms;
   return options;
 }
 
@@ -457,11 +468,7 @@ TEST_F(BenchRunnerTest, SingleClientKeepsTheClientIdOfTheWords) {
 TEST_F(BenchRunnerTest, ClientsAreCountedApartWithTheirRejections) {
   // Every second Query of "heavy" is rejected as admission would, with a
   // retry hint; "light" is never rejected.
-  FakeServiceOptions fake = Fake(2, 3, 0);
-  fake.reject_client = "heavy";
-  fake.reject_every_nth = 2;
-  fake.reject_pushback_ms = 25;
-  StartFake(fake);
+  StartFake(Rejecting(Fake(2, 3, 0), "heavy", 2, 25));
   BenchOptions options = Options();
   ASSERT_OK_AND_ASSIGN(ClientSpec heavy,
                        ParseClientSpec("heavy:concurrency=4,requests=40"));
@@ -540,11 +547,7 @@ TEST_F(BenchRunnerTest, AClosedLoopWaitsOutRetryHints) {
   // requests: the slot waits after each of the first three rejections (not
   // after the last: nothing is left to send), so the run cannot take less
   // than 3 x 60 ms. (A lower bound only: an alarm never fires early.)
-  FakeServiceOptions fake = Fake(1, 1, 0);
-  fake.reject_client = "heavy";
-  fake.reject_every_nth = 1;
-  fake.reject_pushback_ms = 60;
-  StartFake(fake);
+  StartFake(Rejecting(Fake(1, 1, 0), "heavy", 1, 60));
   BenchOptions options = Options();
   options.requests = 4;
   options.concurrency = 1;
