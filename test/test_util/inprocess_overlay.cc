@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/status_macros.h"
+#include "core/fanout/deadline.h"
 #include "core/shmcache/shm_cache_options.h"
 #include "test/test_util/test_overlay.h"
 
@@ -160,8 +162,12 @@ class InProcessOverlay::Hooks final : public NodeHooks {
 };
 
 AsyncQuery::AsyncQuery(v1::QueryService::Stub* stub, v1::QueryRequest request,
-                       std::chrono::system_clock::time_point deadline) {
+                       std::chrono::system_clock::time_point deadline,
+                       int64_t fake_deadline_nanos) {
   context_.set_deadline(deadline);
+  if (fake_deadline_nanos >= 0) {
+    context_.AddMetadata(kFakeDeadlineKey, std::to_string(fake_deadline_nanos));
+  }
   thread_ = std::thread([this, stub, request = std::move(request)] {
     status_ = stub->Query(&context_, request, &response_);
     finished_.store(true);
@@ -443,7 +449,11 @@ std::unique_ptr<AsyncQuery> InProcessOverlay::StartQuery(
   stubs_.push_back(PortalStub());
   v1::QueryService::Stub* raw = stubs_.back().get();
   return std::make_unique<AsyncQuery>(
-      raw, request, std::chrono::system_clock::now() + deadline);
+      raw, request,
+      std::chrono::system_clock::now() + deadline + std::chrono::seconds(10),
+      clock_.NowNanos() +
+          std::chrono::duration_cast<std::chrono::nanoseconds>(deadline)
+              .count());
 }
 
 }  // namespace overlay::testing

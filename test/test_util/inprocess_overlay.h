@@ -52,8 +52,14 @@ namespace overlay::testing {
 // A Query (or any unary call) running on its own thread.
 class AsyncQuery final {
  public:
+  // `fake_deadline_nanos` >= 0: also sent as the deadline on the nodes'
+  // fake clock (kFakeDeadlineKey), which the portal then takes instead of
+  // gRPC's: gRPC sends a deadline as a timeout rounded up (to 100 ms from
+  // 10 s on), so "10 s" could reach the portal as 10.1 s and a test that
+  // moves the clock by 10 s would fall short of it.
   AsyncQuery(v1::QueryService::Stub* stub, v1::QueryRequest request,
-             std::chrono::system_clock::time_point deadline);
+             std::chrono::system_clock::time_point deadline,
+             int64_t fake_deadline_nanos = -1);
   ~AsyncQuery();  // cancels and joins if still running
   AsyncQuery(const AsyncQuery&) = delete;
   AsyncQuery& operator=(const AsyncQuery&) = delete;
@@ -159,9 +165,10 @@ class InProcessOverlay final {
   }
   // The node-to-node service of `id`, as its neighbours call it.
   std::unique_ptr<v1::PeerService::Stub> PeerStub(const std::string& id) const;
-  // Starts `request` on the portal on a thread. The deadline is real time
-  // (make it long: the nodes see it on the fake clock, which only moves
-  // when the test advances it).
+  // Starts `request` on the portal on a thread, due `deadline` from now on
+  // the nodes' fake clock, exactly (the clock only moves when the test
+  // advances it). The client's own real-time deadline is 10 s later: it only
+  // bounds a failing test.
   std::unique_ptr<AsyncQuery> StartQuery(
       const v1::QueryRequest& request,
       std::chrono::seconds deadline = std::chrono::seconds(60));
