@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/grpc_status.h"
+#include "core/fanout/deadline.h"
 #include "core/store/canonical_filter.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/filter_codec.h"
@@ -344,12 +345,17 @@ void GetChunkCall::OnCancelled() {
 void GetChunkCall::OnAnswerLost() { AbandonIfCallerLeft(); }
 
 void GetChunkCall::AbandonIfCallerLeft() {
-  // The client's own deadline cancels the call a little before the
-  // server's copy of it passes (that copy starts when the request is read):
-  // only a cancel well ahead of the deadline means the client left.
-  constexpr int64_t kDeadlineSlackNanos = 5'000'000;
-  if (plan_ == nullptr ||
-      env_.clock->NowNanos() >= deadline() - kDeadlineSlackNanos) {
+  // The client's own deadline cancels the call before the server's copy of
+  // it passes: that copy starts when the request is read, and gRPC rounded
+  // the timeout up (DeadlineRoundingNanos: 100 ms of a 20 s deadline). Only
+  // a cancel well ahead of the deadline means the client left.
+  constexpr int64_t kTransitSlackNanos = 5'000'000;
+  const int64_t slack =
+      caller_deadline()
+          ? std::max(kTransitSlackNanos,
+                     DeadlineRoundingNanos(deadline() - start_nanos()))
+          : kTransitSlackNanos;
+  if (plan_ == nullptr || env_.clock->NowNanos() >= deadline() - slack) {
     return;
   }
   std::shared_ptr<QueryPlan> plan =

@@ -57,6 +57,17 @@ inline int64_t ChildDeadline(int64_t now, int64_t parent,
   return child < capped ? child : capped;
 }
 
+// How much later than its caller's a server's copy of a deadline may pass.
+// gRPC sends a deadline as a timeout rounded up to a unit that keeps it to
+// a few digits (10 ms units under 10 s, 100 ms under 100 s, 1 s under
+// 1000 s, ...): up to 1% of the call's time. So when the caller's own
+// deadline ends a call, the server sees a cancel up to that much before its
+// copy of the deadline. `call_nanos`: the call's whole time as the server
+// sees it (its deadline less its arrival).
+inline int64_t DeadlineRoundingNanos(int64_t call_nanos) {
+  return call_nanos / 100 + 1'000'000;
+}
+
 // gRPC deadlines are wall-clock time points; ours are Clock readings.
 inline std::chrono::system_clock::time_point ToSystemDeadline(
     const Clock& clock, int64_t at_nanos) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/fanout/deadline.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/filter_codec.h"
 #include "gmock/gmock.h"
@@ -550,8 +551,8 @@ class PullFromStalledF {
     thread_.join();
   }
 
-  // `deadline`: real time, which the nodes see on their fake clock.
-  void Start(std::chrono::seconds deadline) {
+  // `deadline`: from now on the nodes' fake clock.
+  void Start(std::chrono::milliseconds deadline) {
     v1::QueryRequest request = Pm25(false, 3);
     request.set_fresh(true);
     ASSERT_TRUE(RunQuery(overlay_, request, &response_).ok());
@@ -563,7 +564,17 @@ class PullFromStalledF {
     }
     ASSERT_GE(f_chunk, 0);
     overlay_.Stall("F");
-    context_.set_deadline(std::chrono::system_clock::now() + deadline);
+    // Exactly `deadline` on the nodes' fake clock (see AsyncQuery: gRPC
+    // rounds a 20 s timeout up to the next 100 ms); the real deadline after
+    // it only bounds a failing test.
+    context_.set_deadline(std::chrono::system_clock::now() + deadline +
+                          std::chrono::seconds(10));
+    context_.AddMetadata(
+        kFakeDeadlineKey,
+        std::to_string(
+            overlay_.clock().NowNanos() +
+            std::chrono::duration_cast<std::chrono::nanoseconds>(deadline)
+                .count()));
     thread_ = std::thread([this, f_chunk] {
       v1::ChunkRequest request;
       request.set_query_id(response_.query_id());
@@ -571,12 +582,10 @@ class PullFromStalledF {
       v1::ChunkResponse chunk;
       status_ = stub_->GetChunk(&context_, request, &chunk);
     });
-    // The portal must have read the GetChunk, not only F be holding a Fetch
-    // of its chunk: prefetches sent with the Query's answer park at F too.
-    // Returning on one let the test move the clock (or cancel) before the
-    // portal had the GetChunk: it then took its deadline as 20 s after the
-    // advance, and the client's own deadline, 20 s later in real time,
-    // looked like a client that left (seen once under ctest -j2).
+    // The portal must have read the GetChunk (and taken its deadline), not
+    // only F be holding a Fetch of its chunk: prefetches sent with the
+    // Query's answer park at F too, and moving the clock (or cancelling)
+    // before the portal has the GetChunk tests something else.
     ASSERT_TRUE(overlay_.WaitFor([&] {
       return overlay_.arrived("A", RpcKind::kGetChunk) > 0 &&
              overlay_.held("F", RpcKind::kFetch) > 0;
@@ -611,6 +620,32 @@ TEST_F(OverlayBehaviourTest, AGetChunkPastItsDeadlineKeepsTheResult) {
   EXPECT_EQ(Abandoned(overlay_), 0);
   overlay_.Resume("F");
   {  // the result is still there to pull from
+    v1::ChunkRequest first;
+    first.set_query_id(pull.response().query_id());
+    v1::ChunkResponse chunk;
+    grpc::ClientContext context;
+    EXPECT_TRUE(pull.stub().GetChunk(&context, first, &chunk).ok());
+  }
+  EXPECT_TRUE(Release(pull.stub(), pull.response().query_id()).ok());
+  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
+}
+
+// A client's own deadline ends its GetChunk before the portal's copy of it
+// passes: gRPC rounded the timeout up (a 20 s deadline reaches the portal
+// as up to 20.1 s). That cancel is the deadline, not a client that left:
+// the result stays, to be pulled again. (With a slack of only the transit
+// time, 5 ms, the portal freed the result here.)
+TEST_F(OverlayBehaviourTest, AGetChunkEndedByTheClientsDeadlineKeepsTheResult) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  PullFromStalledF pull(overlay_);
+  ASSERT_NO_FATAL_FAILURE(pull.Start(std::chrono::milliseconds(20'100)));
+  overlay_.AdvanceMillis(20'000);  // the client's 20 s are up...
+  pull.Cancel();                   // ...and gRPC cancels its call
+  EXPECT_EQ(pull.Wait().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(overlay_.PlansHeld(), 1);
+  EXPECT_EQ(Abandoned(overlay_), 0);
+  overlay_.Resume("F");
+  {
     v1::ChunkRequest first;
     first.set_query_id(pull.response().query_id());
     v1::ChunkResponse chunk;
