@@ -608,6 +608,20 @@ class PullFromStalledF {
   std::thread thread_;
 };
 
+// Once F is back, `pull`'s result can be pulled from (its first chunk) and
+// released, and then nothing is left anywhere.
+void ExpectTheResultIsStillThere(InProcessOverlay& overlay,
+                                 PullFromStalledF& pull) {
+  overlay.Resume("F");
+  v1::ChunkRequest first;
+  first.set_query_id(pull.response().query_id());
+  v1::ChunkResponse chunk;
+  grpc::ClientContext context;
+  EXPECT_TRUE(pull.stub().GetChunk(&context, first, &chunk).ok());
+  EXPECT_TRUE(Release(pull.stub(), pull.response().query_id()).ok());
+  EXPECT_TRUE(EverythingFreed(overlay)) << overlay.Describe();
+}
+
 // A GetChunk that runs out of time leaves the result: its client may ask
 // for the chunk again.
 TEST_F(OverlayBehaviourTest, AGetChunkPastItsDeadlineKeepsTheResult) {
@@ -618,16 +632,7 @@ TEST_F(OverlayBehaviourTest, AGetChunkPastItsDeadlineKeepsTheResult) {
   EXPECT_EQ(pull.Wait().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   EXPECT_EQ(Abandoned(overlay_), 0);
-  overlay_.Resume("F");
-  {  // the result is still there to pull from
-    v1::ChunkRequest first;
-    first.set_query_id(pull.response().query_id());
-    v1::ChunkResponse chunk;
-    grpc::ClientContext context;
-    EXPECT_TRUE(pull.stub().GetChunk(&context, first, &chunk).ok());
-  }
-  EXPECT_TRUE(Release(pull.stub(), pull.response().query_id()).ok());
-  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
+  ExpectTheResultIsStillThere(overlay_, pull);
 }
 
 // A client's own deadline ends its GetChunk before the portal's copy of it
@@ -644,16 +649,7 @@ TEST_F(OverlayBehaviourTest, AGetChunkEndedByTheClientsDeadlineKeepsTheResult) {
   EXPECT_EQ(pull.Wait().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_EQ(overlay_.PlansHeld(), 1);
   EXPECT_EQ(Abandoned(overlay_), 0);
-  overlay_.Resume("F");
-  {
-    v1::ChunkRequest first;
-    first.set_query_id(pull.response().query_id());
-    v1::ChunkResponse chunk;
-    grpc::ClientContext context;
-    EXPECT_TRUE(pull.stub().GetChunk(&context, first, &chunk).ok());
-  }
-  EXPECT_TRUE(Release(pull.stub(), pull.response().query_id()).ok());
-  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
+  ExpectTheResultIsStillThere(overlay_, pull);
 }
 
 // A client that cancels a GetChunk (it stopped pulling, or it was killed
