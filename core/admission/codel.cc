@@ -23,6 +23,10 @@ void CoDel::Decide(bool queue_empty) {
   } else if (queue_empty) {
     overloaded_ = false;
   }  // else: nothing left the queue, so no new evidence either way
+  ClearEvidence();
+}
+
+void CoDel::ClearEvidence() {
   min_delay_ns_ = std::numeric_limits<int64_t>::max();
   has_sample_ = false;
   turned_away_ = false;
@@ -45,18 +49,21 @@ bool CoDel::OnDequeue(int64_t now_ns, int64_t delay_ns) {
   Roll(now_ns, /*queue_empty=*/false);
   min_delay_ns_ = std::min(min_delay_ns_, delay_ns);
   has_sample_ = true;
+  const bool silence = last_dequeue_ns_ != kNone &&
+                       now_ns - last_dequeue_ns_ > interval_ns_;
+  last_dequeue_ns_ = now_ns;
   if (delay_ns <= target_ns_) {
     above_since_ns_ = kNone;
-  } else if (above_since_ns_ == kNone) {
+  } else if (above_since_ns_ == kNone || silence) {
     above_since_ns_ = now_ns;
   } else if (!overloaded_ && now_ns - above_since_ns_ >= interval_ns_) {
     // Every wait for a whole interval was past the target: the verdict a
     // window's end would give, without waiting for the window to end. The
     // new verdict gets a whole window of its own before it is judged.
     overloaded_ = true;
+    ClearEvidence();
     min_delay_ns_ = delay_ns;
-    turned_away_ = false;
-    calm_wait_ = false;
+    has_sample_ = true;
     interval_end_ns_ = now_ns + interval_ns_;
   }
   return overloaded_ && delay_ns > target_ns_;

@@ -64,16 +64,19 @@ class CoDel final {
   void Roll(int64_t now_ns, bool queue_empty);
   // Gives the verdict of one finished interval and clears its evidence.
   void Decide(bool queue_empty);
+  void ClearEvidence();
 
   const int64_t target_ns_;
   const int64_t interval_ns_;
   int64_t interval_end_ns_ = std::numeric_limits<int64_t>::min();
   int64_t min_delay_ns_ = std::numeric_limits<int64_t>::max();
   bool has_sample_ = false;
-  // The first of an unbroken run of dequeues that waited past the target;
-  // kNone when the last one did not.
+  // The first of an unbroken run of dequeues that waited past the target
+  // (none more than an interval apart: a silence breaks it); kNone when the
+  // last one did not.
   static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
   int64_t above_since_ns_ = kNone;
+  int64_t last_dequeue_ns_ = kNone;
   bool turned_away_ = false;  // in the current interval
   bool calm_wait_ = false;    // in the current interval
   bool overloaded_ = false;

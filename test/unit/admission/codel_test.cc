@@ -83,6 +83,21 @@ TEST(CoDelTest, AQueueThatStandsMidWindowOverloadsOneIntervalLater) {
   EXPECT_TRUE(other.OnDequeue(now, 20 * kMs));
 }
 
+TEST(CoDelTest, ASilenceBreaksARunOfLongWaits) {
+  CoDel codel(5 * kMs, 100 * kMs);
+  // A window with a short wait (no verdict), ending on a long one...
+  codel.OnDequeue(0, 1 * kMs);
+  codel.OnDequeue(50 * kMs, 20 * kMs);
+  // ...then nothing leaves the queue for 350 ms. The next long wait starts
+  // a run of its own: it is not one that began at 50 ms.
+  EXPECT_FALSE(codel.OnDequeue(400 * kMs, 20 * kMs));
+  EXPECT_FALSE(codel.overloaded());
+  for (int64_t now = 410 * kMs; now < 500 * kMs; now += 10 * kMs) {
+    EXPECT_FALSE(codel.OnDequeue(now, 20 * kMs)) << now / kMs;
+  }
+  EXPECT_TRUE(codel.OnDequeue(500 * kMs, 20 * kMs));  // 100 ms of them
+}
+
 TEST(CoDelTest, AnIntervalWithoutDequeuesKeepsTheVerdictUnlessEmpty) {
   CoDel codel(5 * kMs, 100 * kMs);
   int64_t now = StandingInterval(codel);
