@@ -204,6 +204,16 @@ AdmissionRejection AdmissionController::MakeRejection(RejectReason reason,
   return rejection;
 }
 
+std::pair<bool, bool> AdmissionController::ObserveWaitLocked(
+    CoDel& class_codel, int64_t now, int64_t waited) {
+  const bool node_sheds = codel_.OnDequeue(now, waited);
+  const bool class_sheds = class_codel.OnDequeue(now, waited);
+  if (!class_codel.overloaded() && waited <= codel_.target_ns()) {
+    codel_.OnCalmWait(now);
+  }
+  return {node_sheds, class_sheds};
+}
+
 void AdmissionController::GrantLocked(int team, uint32_t row,
                                       int64_t waited_nanos, bool follow_up) {
   ++in_flight_;
@@ -287,13 +297,9 @@ void AdmissionController::DispatchLocked(int64_t now, Wakeups* wake) {
         continue;
       }
     }
-    // Both detectors see every wait.
-    const bool node_sheds = codel_.OnDequeue(now, waited);
     CoDel& class_codel = rows_[ticket.row].codel;
-    const bool class_sheds = class_codel.OnDequeue(now, waited);
-    if (!class_codel.overloaded() && waited <= codel_.target_ns()) {
-      codel_.OnCalmWait(now);
-    }
+    const auto [node_sheds, class_sheds] =
+        ObserveWaitLocked(class_codel, now, waited);
     if (node_sheds) {
       codel_.OnTurnedAway(now);
       class_codel.OnTurnedAway(now);
@@ -374,12 +380,10 @@ AdmitResult AdmissionController::TryAdmit(const AdmissionRequest& request,
     if (CanRunNow(team)) {
       // Never shed: it does not wait. The detectors first roll over any
       // silent intervals with the queues as they are (empty, as a rule).
-      CoDel& class_codel = rows_[row].codel;
+      ClassStats& stats = rows_[row];
       codel_.Overloaded(now, queue_.empty());
-      class_codel.Overloaded(now, queue_.queued(team, client) == 0);
-      codel_.OnDequeue(now, 0);
-      class_codel.OnDequeue(now, 0);
-      if (!class_codel.overloaded()) codel_.OnCalmWait(now);
+      stats.codel.Overloaded(now, stats.queued == 0);
+      (void)ObserveWaitLocked(stats.codel, now, 0);
       GrantLocked(team, row, 0, /*follow_up=*/false);
       return AdmissionPermit(this, team, row, now, cost, /*follow_up=*/false);
     }

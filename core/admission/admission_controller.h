@@ -189,6 +189,13 @@ class AdmissionController final {
   std::optional<FairQueue::Popped> PickNextLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Decides a queued ticket as rejected (already out of the queue).
+  // Both detectors see a wait of `waited` that ends now (0: admitted at
+  // once); one within the target, of a class without a standing queue of
+  // its own, is a calm wait for the node's. Whether each would shed it
+  // (node, class).
+  std::pair<bool, bool> ObserveWaitLocked(CoDel& class_codel, int64_t now,
+                                          int64_t waited)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RejectQueuedLocked(TicketState& ticket, AdmissionRejection rejection,
                           Wakeups* wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   AdmissionRejection MakeRejection(RejectReason reason, std::string message,
