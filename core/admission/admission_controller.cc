@@ -204,8 +204,9 @@ AdmissionRejection AdmissionController::MakeRejection(RejectReason reason,
   return rejection;
 }
 
-std::pair<bool, bool> AdmissionController::ObserveWaitLocked(
-    CoDel& class_codel, int64_t now, int64_t waited) {
+std::pair<bool, bool> AdmissionController::ObserveWaitLocked(CoDel& class_codel,
+                                                             int64_t now,
+                                                             int64_t waited) {
   const bool node_sheds = codel_.OnDequeue(now, waited);
   const bool class_sheds = class_codel.OnDequeue(now, waited);
   if (!class_codel.overloaded() && waited <= codel_.target_ns()) {

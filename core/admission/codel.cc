@@ -49,8 +49,8 @@ bool CoDel::OnDequeue(int64_t now_ns, int64_t delay_ns) {
   Roll(now_ns, /*queue_empty=*/false);
   min_delay_ns_ = std::min(min_delay_ns_, delay_ns);
   has_sample_ = true;
-  const bool silence = last_dequeue_ns_ != kNone &&
-                       now_ns - last_dequeue_ns_ > interval_ns_;
+  const bool silence =
+      last_dequeue_ns_ != kNone && now_ns - last_dequeue_ns_ > interval_ns_;
   last_dequeue_ns_ = now_ns;
   if (delay_ns <= target_ns_) {
     above_since_ns_ = kNone;
