@@ -37,9 +37,13 @@ constexpr int kFanoutPercentOfDeadline = 85;
 // a hop's margin of the Query's whole time (5%, 2..100 ms) would most
 // likely arrive after the client gave up, and a unary answer is never
 // acknowledged: its result would stay held, unused, until the TTL. Such a
-// Query fails with DEADLINE_EXCEEDED and frees its result at once.
-int64_t AnswerMargin(int64_t start, int64_t deadline) {
-  return HopMargin(deadline - start, HopBudget{});
+// Query fails with DEADLINE_EXCEEDED and frees its result at once. A
+// caller's deadline may also pass up to DeadlineRoundingNanos before this
+// node's copy of it (gRPC rounds the timeout up), so that is added too.
+int64_t AnswerMargin(int64_t start, int64_t deadline, bool caller_deadline) {
+  const int64_t call = deadline - start;
+  const int64_t margin = HopMargin(call, HopBudget{});
+  return caller_deadline ? margin + DeadlineRoundingNanos(call) : margin;
 }
 
 // The strict failure for `missing` shares: DEADLINE_EXCEEDED if any ran out
@@ -316,7 +320,9 @@ void QueryCall::Abandon(const grpc::Status& status) {
 
 bool QueryCall::TooLateToAnswer() {
   const int64_t left = deadline() - env_.clock->NowNanos();
-  if (left >= AnswerMargin(start_nanos(), deadline())) return false;
+  if (left >= AnswerMargin(start_nanos(), deadline(), caller_deadline())) {
+    return false;
+  }
   Abandon(grpc::Status(
       grpc::StatusCode::DEADLINE_EXCEEDED,
       absl::StrCat("the answer was ready ", std::max<int64_t>(left, 0) / 1000,

@@ -400,9 +400,10 @@ TEST_F(OverlayBehaviourTest, ClientCancelFreesEverythingEverywhere) {
 }
 
 // An answer ready with less of the Query's time left than the margin an
-// answer needs to travel (5% of 10 s, at most 100 ms) is not sent: the
-// client would most likely have given up, and its result would stay held
-// unused until the TTL. The Query fails and nothing stays anywhere.
+// answer needs to travel (5% of 10 s, at most 100 ms, plus gRPC's rounding
+// of the deadline, below) is not sent: the client would most likely have
+// given up, and its result would stay held unused until the TTL. The Query
+// fails and nothing stays anywhere.
 TEST_F(OverlayBehaviourTest, AnswerTooCloseToTheDeadlineIsRefusedAndFreed) {
   ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
   overlay_.StallAdmitted("A", RpcKind::kQuery);
@@ -417,6 +418,23 @@ TEST_F(OverlayBehaviourTest, AnswerTooCloseToTheDeadlineIsRefusedAndFreed) {
   // With time to spare, the same query is answered.
   auto again = overlay_.StartQuery(Pm25(false), std::chrono::seconds(10));
   EXPECT_TRUE(again->Wait().ok());
+}
+
+// The client's deadline may pass up to 1% (+1 ms) before the portal's copy
+// of it, since gRPC rounds a timeout up: of 10 s, the copy may end 101 ms
+// late. So an answer ready 150 ms before the copy's deadline (more than the
+// 100 ms hop margin alone) would still most likely miss its client.
+TEST_F(OverlayBehaviourTest, AnswerWithinTheDeadlinesRoundingIsRefused) {
+  ASSERT_OK(overlay_.Start("configs/one_host.json", root()));
+  overlay_.StallAdmitted("A", RpcKind::kQuery);
+  auto query = overlay_.StartQuery(Pm25(false), std::chrono::seconds(10));
+  ASSERT_TRUE(overlay_.WaitFor([&] { return overlay_.held("A") == 1; }));
+  overlay_.AdvanceMillis(10'000 - 150);
+  overlay_.Resume("A");
+  grpc::Status status = query->Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(), HasSubstr("too late to reach the client"));
+  EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
 }
 
 TEST_F(OverlayBehaviourTest, ClientDeadlineBoundsEveryHop) {
