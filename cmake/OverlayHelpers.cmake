@@ -47,7 +47,8 @@ function(overlay_cc_test)
   endif()
   gtest_discover_tests(${A_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}" ${serial}
+    PROPERTIES FIXTURES_REQUIRED overlay_shm_segments TIMEOUT ${A_TIMEOUT}
+      ${serial} LABELS "${A_LABELS}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 
@@ -63,6 +64,7 @@ function(overlay_cc_benchmark)
       COMMAND ${A_NAME} --benchmark_min_time=0.001 --benchmark_filter=.
       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(${A_NAME}_smoke PROPERTIES TIMEOUT 300 LABELS smoke
+      FIXTURES_REQUIRED overlay_shm_segments
       ENVIRONMENT "OVERLAY_BENCH_SMOKE=1")
   endif()
 endfunction()

@@ -45,6 +45,8 @@
 #include "core/reactor/completion_tag.h"
 #include "core/security/peer_credential.h"
 #include "core/security/tls_credentials.h"
+#include "core/shmcache/posix_api.h"
+#include "core/shmcache/shm_segment.h"
 #include "core/wire/chunk_codec.h"
 #include "core/wire/query_words.h"
 #include "google/protobuf/util/json_util.h"
@@ -98,6 +100,10 @@ void Usage() {
                "  health            grpc.health.v1 Check of the target\n"
                "  processes [--group G]   ids and addresses of --config\n"
                "  shutdown\n"
+               "  cache-sweep [DIR]  remove shared cache segments in DIR "
+               "(default /dev/shm)\n"
+               "                    that no live process is attached to "
+               "(left by killed nodes)\n"
                "exit status: 0 complete answer (or command done), 3 "
                "incomplete answer\n"
                "  accepted with --allow-partial, 1 RPC or data error "
@@ -836,6 +842,31 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
   return Taken::kYes;
 }
 
+// Local, no RPC: what a node starting on this host would reclaim.
+int RunCacheSweep(const std::vector<std::string>& words) {
+  if (words.size() > 2) {
+    std::cerr << "overlay_client: cache-sweep takes at most one directory\n";
+    return kExitUsage;
+  }
+  const std::string directory = words.size() == 2 ? words[1] : "/dev/shm";
+  absl::StatusOr<ShmSegment::SweepResult> swept =
+      ShmSegment::RemoveStaleSegments(directory, PosixApi::Real());
+  if (!swept.ok()) {
+    std::cerr << "overlay_client: " << swept.status().message() << "\n";
+    return kExitError;
+  }
+  for (const std::string& path : swept->removed) {
+    std::printf("removed stale segment %s\n", path.c_str());
+  }
+  for (const std::string& error : swept->errors) {
+    std::fprintf(stderr, "overlay_client: %s\n", error.c_str());
+  }
+  if (swept->removed.empty() && swept->errors.empty()) {
+    std::printf("no stale segments in %s\n", directory.c_str());
+  }
+  return swept->errors.empty() ? kExitOk : kExitError;
+}
+
 int Main(int argc, char** argv) {
   ClientOptions options;
   const std::vector<std::string> args(argv + 1, argv + argc);
@@ -898,6 +929,7 @@ int Main(int argc, char** argv) {
     options.peer_secret = *std::move(secret);
   }
   const std::string& command = words[0];
+  if (command == "cache-sweep") return RunCacheSweep(words);
   if (command == "processes") return RunProcesses(options, words);
   if (command == "health") return RunHealth(options);
   if (command == "metrics") {

@@ -53,6 +53,9 @@ struct ShmCacheOptions {
   std::function<void(WriteStep)> write_step_hook;
 };
 
+// Every segment name the nodes use starts with it.
+inline constexpr char kSegmentNamePrefix[] = "overlay-";
+
 // "overlay-<config name>-<host group>", the segment name of one overlay
 // config and host group. Characters outside [A-Za-z0-9._-] become '_'.
 std::string ShmSegmentName(std::string_view config_name,

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <filesystem>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -18,6 +20,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/common/posix_error.h"
 #include "core/common/status_macros.h"
@@ -250,6 +253,36 @@ absl::StatusOr<bool> IsLinkedAs(PosixApi* posix, int fd,
   return by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
 }
 
+// What is at `path`, the file `fd` was opened from, to a process holding
+// its kLifecycle write lock: gone (unlinked or replaced since), live
+// (someone is attached), or stale, which it removes. A published segment
+// always has a member (its creator joins before linking it), so nobody
+// attached means every attacher died. A stale file of another user is
+// FAILED_PRECONDITION and stays.
+enum class Presence { kGone, kLive, kRemovedStale };
+absl::StatusOr<Presence> RemoveIfStaleLocked(PosixApi* posix, int fd,
+                                             const std::string& path) {
+  ASSIGN_OR_RETURN(const bool linked, IsLinkedAs(posix, fd, path));
+  if (!linked) return Presence::kGone;
+  ASSIGN_OR_RETURN(const bool alone,
+                   TryWriteLock(posix, fd, shm_layout::kMembership, path));
+  if (!alone) return Presence::kLive;
+  struct stat st;
+  if (posix->Fstat(fd, &st) != 0) {
+    return PosixError(absl::StrCat("fstat shm segment ", path), errno);
+  }
+  if (st.st_uid != posix->GetEuid()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stale shm segment ", path, " belongs to uid ", st.st_uid,
+                     ", not to this process's uid ", posix->GetEuid(),
+                     "; remove it by hand"));
+  }
+  if (posix->Unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return PosixError(absl::StrCat("remove stale shm segment ", path), errno);
+  }
+  return Presence::kRemovedStale;
+}
+
 // Sizes, allocates, maps and initialises a segment file this process just
 // created and nobody else can see yet.
 absl::StatusOr<void*> Initialise(PosixApi* posix, int fd,
@@ -356,28 +389,10 @@ absl::StatusOr<std::unique_ptr<ShmSegment>> ShmSegment::CreateOrAttach(
     auto close_fd = absl::MakeCleanup([&] { posix->Close(fd); });
     RETURN_IF_ERROR(SetLock(posix, fd, shm_layout::kLifecycle, F_WRLCK,
                             /*wait=*/true, path));
-    ASSIGN_OR_RETURN(const bool linked, IsLinkedAs(posix, fd, path));
-    if (!linked) continue;  // the last attacher removed it meanwhile
-    ASSIGN_OR_RETURN(const bool alone,
-                     TryWriteLock(posix, fd, shm_layout::kMembership, path));
-    if (alone) {
-      // A published segment always has a member (its creator joins before
-      // linking it), so nobody left means every attacher died: stale.
-      // Reclaim it, unless it belongs to another user.
-      struct stat st;
-      if (posix->Fstat(fd, &st) != 0) {
-        return PosixError(absl::StrCat("fstat shm segment ", path), errno);
-      }
-      if (st.st_uid != posix->GetEuid()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("stale shm segment ", path, " belongs to uid ",
-                         st.st_uid, ", not to this process's uid ",
-                         posix->GetEuid(), "; remove it by hand"));
-      }
-      if (posix->Unlink(path.c_str()) != 0 && errno != ENOENT) {
-        return PosixError(absl::StrCat("remove stale shm segment ", path),
-                          errno);
-      }
+    ASSIGN_OR_RETURN(const Presence presence,
+                     RemoveIfStaleLocked(posix, fd, path));
+    if (presence == Presence::kGone) continue;  // the last attacher removed it
+    if (presence == Presence::kRemovedStale) {
       LOG(INFO) << "shm cache: reclaimed stale segment " << path
                 << " (no live attachers)";
       reclaimed = true;
@@ -457,6 +472,75 @@ ShmSegment::ShmSegment(PosixApi* posix, std::string path, int fd, void* base,
       buckets_(std::launder(reinterpret_cast<Bucket*>(static_cast<char*>(base) +
                                                       geometry.index_offset))),
       arena_(static_cast<char*>(base) + geometry.arena_offset) {}
+
+absl::StatusOr<bool> ShmSegment::RemoveIfStale(const std::string& path,
+                                               PosixApi* posix) {
+  const int fd = posix->Open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0) {
+    if (errno == ENOENT) return false;
+    return PosixError(absl::StrCat("open shm segment ", path), errno);
+  }
+  // Closing the fd drops every lock taken here.
+  auto close_fd = absl::MakeCleanup([&] { posix->Close(fd); });
+  // Only a file that starts like a segment: this may be pointed at any name.
+  struct stat st;
+  if (posix->Fstat(fd, &st) != 0) {
+    return PosixError(absl::StrCat("fstat shm segment ", path), errno);
+  }
+  if (!S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) < sizeof(Header)) {
+    return false;
+  }
+  void* base = posix->Mmap(sizeof(Header), PROT_READ, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) {
+    return PosixError(absl::StrCat("mmap shm segment ", path), errno);
+  }
+  uint64_t magic;
+  std::memcpy(&magic,
+              static_cast<const char*>(base) + offsetof(Header, geometry) +
+                  offsetof(Geometry, magic),
+              sizeof(magic));
+  posix->Munmap(base, sizeof(Header));
+  if (magic != shm_layout::kMagic) return false;
+  RETURN_IF_ERROR(SetLock(posix, fd, shm_layout::kLifecycle, F_WRLCK,
+                          /*wait=*/true, path));
+  ASSIGN_OR_RETURN(const Presence presence,
+                   RemoveIfStaleLocked(posix, fd, path));
+  return presence == Presence::kRemovedStale;
+}
+
+absl::StatusOr<ShmSegment::SweepResult> ShmSegment::RemoveStaleSegments(
+    const std::string& directory, PosixApi* posix) {
+  std::error_code error;
+  std::filesystem::directory_iterator it(directory, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "list shm directory ", directory, ": ", error.message()));
+  }
+  std::vector<std::string> paths;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (error) break;
+    const std::string name = it->path().filename().string();
+    if (absl::StartsWith(name, kSegmentNamePrefix)) {
+      paths.push_back(it->path().string());
+    }
+  }
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "list shm directory ", directory, ": ", error.message()));
+  }
+  std::sort(paths.begin(), paths.end());
+  SweepResult result;
+  for (const std::string& path : paths) {
+    absl::StatusOr<bool> removed = RemoveIfStale(path, posix);
+    if (!removed.ok()) {
+      result.errors.push_back(std::string(removed.status().message()));
+    } else if (*removed) {
+      result.removed.push_back(path);
+    }
+  }
+  return result;
+}
 
 ShmSegment::~ShmSegment() {
   if (absl::StatusOr<bool> removed = Detach(); !removed.ok()) {

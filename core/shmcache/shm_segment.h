@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/shmcache/posix_api.h"
@@ -56,6 +57,25 @@ class ShmSegment final {
   // REQUIRES: posix outlives the segment.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmSegment>>
   CreateOrAttach(const ShmCacheOptions& options, PosixApi* posix);
+
+  // Removes the segment file at `path` if nobody is attached to it any more
+  // (every attacher died: a SIGKILLed node, an aborted test), which the next
+  // CreateOrAttach of its name would reclaim anyway. True if it removed it;
+  // false if there is no file, it is live, or it is not a segment (no
+  // segment magic). FAILED_PRECONDITION for a stale segment of another
+  // user (kept). May wait briefly on kLifecycle, as CreateOrAttach.
+  [[nodiscard]] static absl::StatusOr<bool> RemoveIfStale(
+      const std::string& path, PosixApi* posix);
+
+  // RemoveIfStale for every "overlay-*" file in `directory` (all segment
+  // names start so, see ShmSegmentName). Files it could not decide on are
+  // in `errors`, each with its reason; the others are still tried.
+  struct SweepResult {
+    std::vector<std::string> removed;  // paths
+    std::vector<std::string> errors;
+  };
+  [[nodiscard]] static absl::StatusOr<SweepResult> RemoveStaleSegments(
+      const std::string& directory, PosixApi* posix);
 
   ShmSegment(const ShmSegment&) = delete;
   ShmSegment& operator=(const ShmSegment&) = delete;

@@ -29,7 +29,8 @@ else()
       ENVIRONMENT
         "OVERLAY_PY_STUBS=${PROJECT_BINARY_DIR}/python;OVERLAY_CPP_CLIENT=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/overlay_client"
       LABELS "python"
-      TIMEOUT 300)
+      TIMEOUT 300
+      FIXTURES_REQUIRED overlay_shm_segments)
     # Hostile requests to every RPC of a real overlay (overlay_node).
     add_test(NAME python_hostile_requests
       COMMAND ${OVERLAY_TEST_PYTHON}
@@ -38,6 +39,7 @@ else()
       ENVIRONMENT
         "OVERLAY_PY_STUBS=${PROJECT_BINARY_DIR}/python;OVERLAY_BIN=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}"
       LABELS "python"
-      TIMEOUT 300)
+      TIMEOUT 300
+      FIXTURES_REQUIRED overlay_shm_segments)
   endif()
 endif()

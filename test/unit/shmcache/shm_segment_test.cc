@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "core/shmcache/posix_api.h"
 #include "core/shmcache/shm_cache.h"
 #include "core/shmcache/shm_layout.h"
@@ -323,6 +324,101 @@ TEST(ShmSegmentTest, StaleGarbageOrEmptyFilesAreReclaimed) {
   }
 }
 
+// A stale segment left by a SIGKILLed attacher, at `segment`.
+void LeaveStaleSegment(const ScopedSegment& segment, FakeClock* clock) {
+  const pid_t child = ForkChild([&] {
+    auto cache = Open(segment.options(), clock);
+    if (!cache.ok()) return 1;
+    ::raise(SIGKILL);
+    return 2;
+  });
+  ASSERT_EQ(WaitChild(child), 128 + SIGKILL);
+  ASSERT_TRUE(segment.exists());
+}
+
+TEST(ShmSegmentTest, RemoveIfStaleRemovesOnlyASegmentNobodyIsAttachedTo) {
+  FakeClock clock;
+  ScopedSegment stale("sweep-stale");
+  LeaveStaleSegment(stale, &clock);
+  ASSERT_OK_AND_ASSIGN(bool removed,
+                       ShmSegment::RemoveIfStale(stale.path(), PosixApi::Real()));
+  EXPECT_TRUE(removed);
+  EXPECT_FALSE(stale.exists());
+  ASSERT_OK_AND_ASSIGN(removed,
+                       ShmSegment::RemoveIfStale(stale.path(), PosixApi::Real()));
+  EXPECT_FALSE(removed);  // nothing there any more
+
+  ScopedSegment live("sweep-live");
+  ASSERT_OK_AND_ASSIGN(auto cache, Open(live.options(), &clock));
+  ASSERT_OK(cache->Put("k", "v", kMinute));
+  ASSERT_OK_AND_ASSIGN(removed,
+                       ShmSegment::RemoveIfStale(live.path(), PosixApi::Real()));
+  EXPECT_FALSE(removed);
+  std::string out;
+  EXPECT_TRUE(cache->Get("k", &out));  // untouched, still usable
+  EXPECT_OK(cache->Detach());
+  EXPECT_FALSE(live.exists());
+}
+
+TEST(ShmSegmentTest, RemoveIfStaleLeavesFilesThatAreNotSegments) {
+  for (const size_t bytes : {size_t{0}, size_t{100}, size_t{20000}}) {
+    ScopedSegment other("sweep-other");
+    const int fd = ::open(other.path().c_str(), O_RDWR | O_CREAT, 0600);
+    ASSERT_GE(fd, 0);
+    std::string garbage(bytes, '\xA5');
+    ASSERT_EQ(::write(fd, garbage.data(), garbage.size()),
+              static_cast<ssize_t>(garbage.size()));
+    ::close(fd);
+    ASSERT_OK_AND_ASSIGN(
+        const bool removed,
+        ShmSegment::RemoveIfStale(other.path(), PosixApi::Real()));
+    EXPECT_FALSE(removed) << bytes;
+    EXPECT_TRUE(other.exists()) << bytes;
+  }
+}
+
+TEST(ShmSegmentTest, RemoveStaleSegmentsSweepsADirectory) {
+  const std::string directory =
+      absl::StrCat(::testing::TempDir(), "/shm-sweep-", ::getpid());
+  ASSERT_EQ(::mkdir(directory.c_str(), 0700), 0) << std::strerror(errno);
+  FakeClock clock;
+  {
+    ScopedSegment stale("stale", directory);
+    ScopedSegment live("live", directory);
+    ScopedSegment other("other", directory);
+    LeaveStaleSegment(stale, &clock);
+    ASSERT_OK_AND_ASSIGN(auto cache, Open(live.options(), &clock));
+    const int fd = ::open(other.path().c_str(), O_RDWR | O_CREAT, 0600);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    // Not named like a segment: never looked at.
+    const std::string unrelated = directory + "/not-ours";
+    {
+      ScopedSegment named_elsewhere("unused", directory);
+      LeaveStaleSegment(named_elsewhere, &clock);
+      ASSERT_EQ(::rename(named_elsewhere.path().c_str(), unrelated.c_str()), 0);
+    }
+
+    ASSERT_OK_AND_ASSIGN(
+        ShmSegment::SweepResult swept,
+        ShmSegment::RemoveStaleSegments(directory, PosixApi::Real()));
+    EXPECT_THAT(swept.removed, ::testing::ElementsAre(stale.path()));
+    EXPECT_THAT(swept.errors, ::testing::IsEmpty());
+    EXPECT_FALSE(stale.exists());
+    EXPECT_TRUE(live.exists());
+    EXPECT_TRUE(other.exists());
+    struct stat st;
+    EXPECT_EQ(::stat(unrelated.c_str(), &st), 0);
+    ::unlink(unrelated.c_str());
+    EXPECT_OK(cache->Detach());
+  }
+  EXPECT_EQ(::rmdir(directory.c_str()), 0) << std::strerror(errno);
+  EXPECT_EQ(ShmSegment::RemoveStaleSegments(directory, PosixApi::Real())
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+}
+
 TEST(ShmSegmentTest, StaleSegmentOfAnotherUserIsRefusedAndKept) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
   ScopedSegment segment("foreign");
@@ -335,6 +431,19 @@ TEST(ShmSegmentTest, StaleSegmentOfAnotherUserIsRefusedAndKept) {
       Open(segment.options(), &clock);
   EXPECT_EQ(cache.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(cache.status().message(), HasSubstr("belongs to uid 4242"));
+  EXPECT_TRUE(segment.exists());
+}
+
+TEST(ShmSegmentTest, StaleSegmentOfAnotherUserIsNotSwept) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  ScopedSegment segment("foreign-sweep");
+  FakeClock clock;
+  LeaveStaleSegment(segment, &clock);
+  ASSERT_EQ(::chown(segment.path().c_str(), 4242, 4242), 0);
+  absl::StatusOr<bool> removed =
+      ShmSegment::RemoveIfStale(segment.path(), PosixApi::Real());
+  EXPECT_EQ(removed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(removed.status().message(), HasSubstr("belongs to uid 4242"));
   EXPECT_TRUE(segment.exists());
 }
 
