@@ -35,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,7 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitIncomplete = 3;
 constexpr int kMaxParallel = 64;
+constexpr int kMaxRetries = 10;
 
 using Deadline = std::chrono::system_clock::time_point;
 
@@ -70,6 +72,7 @@ struct ClientOptions {
   bool records = false;
   double timeout_s = 60;  // the whole query; each other command's RPC
   int parallel = 1;       // GetChunk calls in flight at most
+  int retries = 2;        // Queries resent after a refusal's retry hint
   ClientTlsFiles tls;     // --ca-file, --cert-file, --key-file
   std::string peer_secret_file;
   // Made from `tls` (or the config's) once the options are read.
@@ -79,14 +82,19 @@ struct ClientOptions {
 
 void Usage() {
   std::cerr << "usage: overlay_client [--target host:port | --config F] "
-               "[--json] [--records] [--timeout S] [--parallel N] COMMAND "
-               "[WORDS...]\n"
+               "[--json] [--records] [--timeout S] [--parallel N] "
+               "[--retries N] COMMAND [WORDS...]\n"
                "  --timeout S   deadline of the whole query: Query, chunks "
                "and Release\n"
                "                (default 60)\n"
                "  --parallel N  GetChunk calls in flight, 1.."
             << kMaxParallel
             << " (default 1); output stays in order\n"
+               "  --retries N   a Query refused with a retry hint (busy node) "
+               "is sent again\n"
+               "                after the hint, at most N times (0.."
+            << kMaxRetries
+            << ", default 2)\n"
                "  --ca-file F   TLS: the overlay's CA (default with --config:"
                " its tls.ca_file)\n"
                "  --cert-file F --key-file F   client certificate (mutual "
@@ -136,15 +144,51 @@ bool ParseParallel(const std::string& text, int* parallel) {
   return true;
 }
 
-int RpcError(const grpc::Status& status) {
+bool ParseRetries(const std::string& text, int* retries) {
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 0 || value > kMaxRetries) {
+    std::cerr << "overlay_client: --retries: not an integer in [0, "
+              << kMaxRetries << "]: '" << text << "'\n";
+    return false;
+  }
+  *retries = value;
+  return true;
+}
+
+std::string CodeName(const grpc::Status& status) {
   // absl's names are gRPC's (both follow google.rpc.Code), upper-cased.
   std::string code = absl::StatusCodeToString(
       static_cast<absl::StatusCode>(status.error_code()));
   for (char& c : code) {
     c = c == ' ' ? '_' : static_cast<char>(std::toupper(c));
   }
-  std::cerr << "error: " << code << ": " << status.error_message() << "\n";
+  return code;
+}
+
+int RpcError(const grpc::Status& status) {
+  std::cerr << "error: " << CodeName(status) << ": " << status.error_message()
+            << "\n";
   return kExitError;
+}
+
+// The retry hint (ms > 0) of a refusal by a busy node: admission answers
+// RESOURCE_EXHAUSTED or UNAVAILABLE with grpc-retry-pushback-ms.
+std::optional<int64_t> RetryHintMs(const grpc::ClientContext& context,
+                                   const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED &&
+      status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+    return std::nullopt;
+  }
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("grpc-retry-pushback-ms");
+  int64_t ms = 0;
+  if (it == trailers.end() ||
+      !absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()),
+                        &ms) ||
+      ms <= 0) {
+    return std::nullopt;
+  }
+  return ms;
 }
 
 Deadline DeadlineIn(double seconds) {
@@ -378,11 +422,26 @@ int RunQuery(v1::QueryService::Stub& stub, const ClientOptions& options,
   // One deadline for the whole query: every RPC below gets what is left.
   const Deadline deadline = DeadlineIn(options.timeout_s);
   v1::QueryResponse response;
-  {
+  for (int retry = 0;; ++retry) {
     grpc::ClientContext context;
     context.set_deadline(deadline);
-    grpc::Status status = stub.Query(&context, *request, &response);
-    if (!status.ok()) return RpcError(status);
+    const grpc::Status status = stub.Query(&context, *request, &response);
+    if (status.ok()) break;
+    // A busy node's refusal: nothing ran; wait out its hint and ask again,
+    // if the deadline leaves time for it.
+    const std::optional<int64_t> hint = RetryHintMs(context, status);
+    if (!hint.has_value() || retry >= options.retries) return RpcError(status);
+    const auto wait = std::chrono::milliseconds(*hint);
+    if (std::chrono::system_clock::now() + wait >= deadline) {
+      std::cerr << "overlay_client: retry hint " << *hint
+                << " ms is past the deadline; not retrying\n";
+      return RpcError(status);
+    }
+    std::cerr << "overlay_client: " << CodeName(status) << ": "
+              << status.error_message() << "; retrying in " << *hint
+              << " ms (retry " << retry + 1 << " of " << options.retries
+              << ")\n";
+    std::this_thread::sleep_for(wait);
   }
   // Strict unless asked: a node that answers incomplete although the
   // request did not allow it breaks the contract; refuse the answer.
@@ -799,7 +858,7 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
   const size_t eq = arg.find('=');
   const std::string name = arg.substr(0, eq);
   const bool takes_value =
-      name == "--timeout" || name == "--parallel" ||
+      name == "--timeout" || name == "--parallel" || name == "--retries" ||
       (before_command &&
        (name == "--target" || name == "--config" || name == "--ca-file" ||
         name == "--cert-file" || name == "--key-file" ||
@@ -831,6 +890,9 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
   }
   if (name == "--parallel") {
     return ParseParallel(value, &options->parallel) ? Taken::kYes : Taken::kBad;
+  }
+  if (name == "--retries") {
+    return ParseRetries(value, &options->retries) ? Taken::kYes : Taken::kBad;
   }
   std::string* field = name == "--target"        ? &options->target
                        : name == "--config"      ? &options->config_path

@@ -43,6 +43,7 @@ DEFAULT_TIMEOUT_S = 60.0
 MAX_RECEIVE_BYTES = 64 * 1024 * 1024
 READABLE_RECORDS = 10  # records shown without --records
 MAX_PARALLEL = 64
+MAX_RETRIES = 10
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -76,8 +77,8 @@ QUERY_WORDS_USAGE = (
 def usage():
     sys.stderr.write(
         "usage: overlay_client.py [--target host:port | --config F] "
-        "[--json] [--records] [--timeout S] [--parallel N] [--stubs DIR] "
-        "COMMAND [WORDS...]\n"
+        "[--json] [--records] [--timeout S] [--parallel N] [--retries N] "
+        "[--stubs DIR] COMMAND [WORDS...]\n"
         "  --ca-file F   TLS: the overlay's CA (default with --config: its "
         "tls.ca_file)\n"
         "  --cert-file F --key-file F   client certificate (mutual TLS)\n"
@@ -87,7 +88,10 @@ def usage():
         "                (default 60)\n"
         "  --parallel N  GetChunk calls in flight, 1..%d (default 1); output "
         "stays in order\n"
-        "commands:\n" % MAX_PARALLEL + QUERY_WORDS_USAGE +
+        "  --retries N   a Query refused with a retry hint (busy node) is "
+        "sent again\n"
+        "                after the hint, at most N times (0..%d, default 2)\n"
+        "commands:\n" % (MAX_PARALLEL, MAX_RETRIES) + QUERY_WORDS_USAGE +
         "  metrics [--all]   (--all needs --config)\n"
         "  health            grpc.health.v1 Check of the target\n"
         "  processes [--group G]   ids and addresses of --config\n"
@@ -609,6 +613,19 @@ class Client:
         sys.stderr.write("error: %s: %s\n" % (name, error.details() or ""))
         return EXIT_ERROR
 
+    def retry_hint_ms(self, error):
+        """The retry hint (ms > 0) of a refusal by a busy node: admission
+        answers RESOURCE_EXHAUSTED or UNAVAILABLE with
+        grpc-retry-pushback-ms. None for any other failure."""
+        if error.code() not in (self.grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                self.grpc.StatusCode.UNAVAILABLE):
+            return None
+        for key, value in error.trailing_metadata() or ():
+            if key == "grpc-retry-pushback-ms":
+                if _INT.fullmatch(value) is not None and int(value) > 0:
+                    return int(value)
+        return None
+
     def remaining(self, deadline):
         """Seconds left until `deadline` (time.monotonic), never negative:
         the timeout of the next RPC of the query."""
@@ -664,10 +681,29 @@ class Client:
         deadline = time.monotonic() + options.timeout
         channel = self.channel(options.target)
         stub = self.pb_grpc.QueryServiceStub(channel)
-        try:
-            response = stub.Query(request, timeout=self.remaining(deadline))
-        except self.grpc.RpcError as e:
-            return self.rpc_error(e)
+        retry = 0
+        while True:
+            try:
+                response = stub.Query(request,
+                                      timeout=self.remaining(deadline))
+                break
+            except self.grpc.RpcError as e:
+                # A busy node's refusal: nothing ran; wait out its hint and
+                # ask again, if the deadline leaves time for it.
+                hint = self.retry_hint_ms(e)
+                if hint is None or retry >= options.retries:
+                    return self.rpc_error(e)
+                if time.monotonic() + hint / 1000.0 >= deadline:
+                    sys.stderr.write("overlay_client: retry hint %d ms is "
+                                     "past the deadline; not retrying\n" %
+                                     hint)
+                    return self.rpc_error(e)
+                retry += 1
+                sys.stderr.write(
+                    "overlay_client: %s: %s; retrying in %d ms (retry %d of "
+                    "%d)\n" % (e.code().name, e.details() or "", hint, retry,
+                               options.retries))
+                time.sleep(hint / 1000.0)
         # Strict unless asked: a node that answers incomplete although the
         # request did not allow it breaks the contract; refuse the answer.
         complete = response.complete
@@ -1028,6 +1064,7 @@ class Options:
     records = False
     timeout = DEFAULT_TIMEOUT_S  # the whole query; each other command's RPC
     parallel = 1                 # GetChunk calls in flight at most
+    retries = 2                  # Queries resent after a refusal's hint
     stubs = ""
     ca_file = ""                 # TLS: the overlay's CA
     cert_file = ""               # and a client certificate (mutual TLS)
@@ -1054,15 +1091,22 @@ def parse_parallel(value):
     return int(value)
 
 
+def parse_retries(value):
+    if _INT.fullmatch(value) is None or not 0 <= int(value) <= MAX_RETRIES:
+        raise ArgumentError("--retries: not an integer in [0, %d]: '%s'" %
+                            (MAX_RETRIES, value))
+    return int(value)
+
+
 def take_option(argv, i, before_command, options):
     """Takes the client option at argv[i] (and its value, as the next word
     or after '=') into `options`; returns the index past it, or None when
     argv[i] is not a client option. Before the command every option is
-    known; after it only --json, --records, --timeout and --parallel (the
-    rest are query words). Raises ArgumentError."""
+    known; after it only --json, --records, --timeout, --parallel and
+    --retries (the rest are query words). Raises ArgumentError."""
     arg = argv[i]
     name, eq, value = arg.partition("=")
-    value_options = ("--timeout", "--parallel")
+    value_options = ("--timeout", "--parallel", "--retries")
     if before_command:
         value_options += ("--target", "--config", "--stubs", "--ca-file",
                           "--cert-file", "--key-file", "--peer-secret-file")
@@ -1085,6 +1129,8 @@ def take_option(argv, i, before_command, options):
         options.timeout = parse_timeout(value)
     elif name == "--parallel":
         options.parallel = parse_parallel(value)
+    elif name == "--retries":
+        options.retries = parse_retries(value)
     else:
         setattr(options, name[2:].replace("-", "_"), value)
     return i

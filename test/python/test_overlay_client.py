@@ -134,6 +134,7 @@ MISSING_SHARE = dict(node_id="F", share="2020-09-13..2020-09-24",
                      message='no answer from "F" within 1000 ms')
 SLOW_QUERY_S = 0.6  # the "slow" client's Query and chunk 0 take this long
 WINDOW = 3          # the "window3" client's GetChunk barrier
+BUSY_HINT_MS = 50   # the retry hint of the "busyN" client's refusals
 
 
 class FakeQueryService(pb_grpc.QueryServiceServicer):
@@ -149,7 +150,11 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
     chunk 0; "stall" holds GetChunk
     of chunk 1 until the call ends (its deadline); "window3" holds the first
     GetChunk calls until WINDOW of them are in the handler at once, and then
-    answers the lowest of them last. Keys "nope" -> NOT_FOUND. Records the
+    answers the lowest of them last; "busyN" has its first N Queries
+    refused as admission refuses them, RESOURCE_EXHAUSTED (UNAVAILABLE with
+    "unavail") with a grpc-retry-pushback-ms hint of BUSY_HINT_MS (5000
+    with "longhint", none with "nohint"). Keys "nope" -> NOT_FOUND. Records
+    the arrival time of every Query, and the
     time remaining of every call's deadline and the most GetChunk calls in
     the handler at once."""
 
@@ -173,6 +178,8 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
             self.first_wave = []      # window3: indices held by the barrier
             self.first_wave_done = 0  # window3: of them, answered
             self.barrier_timed_out = False
+            self.query_times = []  # time.monotonic() of every Query
+            self.refused = {}      # client id -> Queries refused so far
 
     def _note_deadline(self, rpc, context):
         with self.lock:
@@ -180,9 +187,27 @@ class FakeQueryService(pb_grpc.QueryServiceServicer):
 
     def Query(self, request, context):
         self._note_deadline("Query", context)
+        with self.lock:
+            self.query_times.append(time.monotonic())
         if "nope" in request.filter.site_keys:
             context.abort(grpc.StatusCode.NOT_FOUND, "no site 'nope'")
         client = request.client_id
+        busy = re.search(r"busy(\d+)", client)
+        if busy:
+            with self.lock:
+                refused = self.refused.get(client, 0)
+                refuse = refused < int(busy.group(1))
+                if refuse:
+                    self.refused[client] = refused + 1
+            if refuse:
+                hint = (None if "nohint" in client else
+                        5000 if "longhint" in client else BUSY_HINT_MS)
+                if hint is not None:
+                    context.set_trailing_metadata(
+                        (("grpc-retry-pushback-ms", str(hint)),))
+                context.abort(grpc.StatusCode.UNAVAILABLE if "unavail" in client
+                              else grpc.StatusCode.RESOURCE_EXHAUSTED,
+                              "admission: busy")
         if "slow" in client:
             time.sleep(SLOW_QUERY_S)
         with self.lock:
@@ -777,6 +802,75 @@ class OverlayClientTest(unittest.TestCase):
 
     # ---- errors ----
 
+    # ---- refusals with a retry hint ----
+
+    def test_a_refusal_with_a_hint_is_retried_after_it(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                self.service.reset()
+                result = self.run_client("--json", "get_all", "--client-id",
+                                         "busy2", client=client)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(json.loads(
+                    result.stdout.splitlines()[0])["total_records"], 7)
+                times = self.service.query_times
+                self.assertEqual(len(times), 3)  # refused twice, then answered
+                for before, after in zip(times, times[1:]):
+                    self.assertGreaterEqual(after - before,
+                                            BUSY_HINT_MS / 1000.0)
+                self.assertEqual(
+                    result.stderr,
+                    "overlay_client: RESOURCE_EXHAUSTED: admission: busy; "
+                    "retrying in 50 ms (retry 1 of 2)\n"
+                    "overlay_client: RESOURCE_EXHAUSTED: admission: busy; "
+                    "retrying in 50 ms (retry 2 of 2)\n")
+
+    def test_retries_are_bounded_and_can_be_turned_off(self):
+        for client in self.clients():
+            for retries in ("0", "1"):
+                with self.subTest(client=client or "python", retries=retries):
+                    self.service.reset()
+                    result = self.run_client("--retries", retries, "get_all",
+                                             "--client-id", "busy9",
+                                             client=client)
+                    self.assertEqual(result.returncode, 1)
+                    self.assertEqual(self.service.queries, [])  # none answered
+                    self.assertEqual(len(self.service.query_times),
+                                     1 + int(retries))
+                    self.assertTrue(result.stderr.endswith(
+                        "error: RESOURCE_EXHAUSTED: admission: busy\n"),
+                        result.stderr)
+
+    def test_only_a_busy_refusal_with_time_for_its_hint_is_retried(self):
+        for client in self.clients():
+            with self.subTest(client=client or "python"):
+                # UNAVAILABLE with a hint: the node as a whole was busy.
+                self.service.reset()
+                result = self.run_client("get_all", "--client-id",
+                                         "busy1unavail", client=client)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(len(self.service.query_times), 2)
+                # No hint: not a refusal to wait out.
+                self.service.reset()
+                result = self.run_client("get_all", "--client-id",
+                                         "busy1nohint", client=client)
+                self.assertEqual(result.returncode, 1)
+                self.assertEqual(len(self.service.query_times), 1)
+                self.assertEqual(result.stderr,
+                                 "error: RESOURCE_EXHAUSTED: admission: busy\n")
+                # A hint past the deadline: fail now rather than at it.
+                self.service.reset()
+                result = self.run_client("--timeout", "3", "get_all",
+                                         "--client-id", "busy1longhint",
+                                         client=client)
+                self.assertEqual(result.returncode, 1)
+                self.assertEqual(len(self.service.query_times), 1)
+                self.assertEqual(
+                    result.stderr,
+                    "overlay_client: retry hint 5000 ms is past the deadline; "
+                    "not retrying\n"
+                    "error: RESOURCE_EXHAUSTED: admission: busy\n")
+
     def test_not_found_exits_1(self):
         result = self.run_client("get_by_key", "nope")
         self.assertEqual(result.returncode, 1)
@@ -841,6 +935,9 @@ class OverlayClientTest(unittest.TestCase):
             ["--parallel", "65", "get_all"],
             ["--parallel", "2.5", "get_all"],
             ["--parallel=x", "get_all"],
+            ["--retries", "-1", "get_all"],
+            ["--retries", "11", "get_all"],
+            ["get_all", "--retries", "1.5"],
             ["get_all", "--parallel"],
             ["get_all", "--allow-partial=true"],
             ["query", "--no-cache=1"],
