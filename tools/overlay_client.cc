@@ -132,26 +132,16 @@ bool ParseTimeout(const std::string& text, double* seconds) {
   return true;
 }
 
-// --parallel's value: an integer in [1, kMaxParallel].
-bool ParseParallel(const std::string& text, int* parallel) {
+// The value of `flag`: an integer in [low, high].
+bool ParseIntFlag(const char* flag, const std::string& text, int low, int high,
+                  int* out) {
   int value = 0;
-  if (!absl::SimpleAtoi(text, &value) || value < 1 || value > kMaxParallel) {
-    std::cerr << "overlay_client: --parallel: not an integer in [1, "
-              << kMaxParallel << "]: '" << text << "'\n";
+  if (!absl::SimpleAtoi(text, &value) || value < low || value > high) {
+    std::cerr << "overlay_client: " << flag << ": not an integer in [" << low
+              << ", " << high << "]: '" << text << "'\n";
     return false;
   }
-  *parallel = value;
-  return true;
-}
-
-bool ParseRetries(const std::string& text, int* retries) {
-  int value = 0;
-  if (!absl::SimpleAtoi(text, &value) || value < 0 || value > kMaxRetries) {
-    std::cerr << "overlay_client: --retries: not an integer in [0, "
-              << kMaxRetries << "]: '" << text << "'\n";
-    return false;
-  }
-  *retries = value;
+  *out = value;
   return true;
 }
 
@@ -889,10 +879,14 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
     return ParseTimeout(value, &options->timeout_s) ? Taken::kYes : Taken::kBad;
   }
   if (name == "--parallel") {
-    return ParseParallel(value, &options->parallel) ? Taken::kYes : Taken::kBad;
+    return ParseIntFlag("--parallel", value, 1, kMaxParallel, &options->parallel)
+               ? Taken::kYes
+               : Taken::kBad;
   }
   if (name == "--retries") {
-    return ParseRetries(value, &options->retries) ? Taken::kYes : Taken::kBad;
+    return ParseIntFlag("--retries", value, 0, kMaxRetries, &options->retries)
+               ? Taken::kYes
+               : Taken::kBad;
   }
   std::string* field = name == "--target"        ? &options->target
                        : name == "--config"      ? &options->config_path

@@ -61,6 +61,16 @@ ino_t InodeOf(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
+// A file of `bytes` bytes of 0xA5 at `path` (created, mode 0600).
+void WriteGarbage(const std::string& path, size_t bytes) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  const std::string garbage(bytes, '\xA5');
+  ASSERT_EQ(::write(fd, garbage.data(), garbage.size()),
+            static_cast<ssize_t>(garbage.size()));
+  ::close(fd);
+}
+
 // Writes `bytes` at `offset` of the segment file, bypassing the library.
 void PokeFile(const std::string& path, off_t offset, const void* bytes,
               size_t n) {
@@ -312,12 +322,7 @@ TEST(ShmSegmentTest, StaleGarbageOrEmptyFilesAreReclaimed) {
   FakeClock clock;
   for (const size_t garbage_bytes : {size_t{0}, size_t{100}, size_t{20000}}) {
     ScopedSegment segment("garbage");
-    const int fd = ::open(segment.path().c_str(), O_RDWR | O_CREAT, 0600);
-    ASSERT_GE(fd, 0);
-    std::string garbage(garbage_bytes, '\xA5');
-    ASSERT_EQ(::write(fd, garbage.data(), garbage.size()),
-              static_cast<ssize_t>(garbage.size()));
-    ::close(fd);
+    WriteGarbage(segment.path(), garbage_bytes);
     ASSERT_OK_AND_ASSIGN(auto cache, Open(segment.options(), &clock));
     EXPECT_EQ(cache->attach_mode(), AttachMode::kReclaimed) << garbage_bytes;
     ASSERT_OK(cache->Put("k", "v", kMinute));
@@ -363,12 +368,7 @@ TEST(ShmSegmentTest, RemoveIfStaleRemovesOnlyASegmentNobodyIsAttachedTo) {
 TEST(ShmSegmentTest, RemoveIfStaleLeavesFilesThatAreNotSegments) {
   for (const size_t bytes : {size_t{0}, size_t{100}, size_t{20000}}) {
     ScopedSegment other("sweep-other");
-    const int fd = ::open(other.path().c_str(), O_RDWR | O_CREAT, 0600);
-    ASSERT_GE(fd, 0);
-    std::string garbage(bytes, '\xA5');
-    ASSERT_EQ(::write(fd, garbage.data(), garbage.size()),
-              static_cast<ssize_t>(garbage.size()));
-    ::close(fd);
+    WriteGarbage(other.path(), bytes);
     ASSERT_OK_AND_ASSIGN(
         const bool removed,
         ShmSegment::RemoveIfStale(other.path(), PosixApi::Real()));
@@ -388,9 +388,7 @@ TEST(ShmSegmentTest, RemoveStaleSegmentsSweepsADirectory) {
     ScopedSegment other("other", directory);
     LeaveStaleSegment(stale, &clock);
     ASSERT_OK_AND_ASSIGN(auto cache, Open(live.options(), &clock));
-    const int fd = ::open(other.path().c_str(), O_RDWR | O_CREAT, 0600);
-    ASSERT_GE(fd, 0);
-    ::close(fd);
+    WriteGarbage(other.path(), 0);
     // Not named like a segment: never looked at.
     const std::string unrelated = directory + "/not-ours";
     {
