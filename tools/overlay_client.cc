@@ -879,7 +879,8 @@ Taken TakeOption(const std::vector<std::string>& args, size_t* i,
     return ParseTimeout(value, &options->timeout_s) ? Taken::kYes : Taken::kBad;
   }
   if (name == "--parallel") {
-    return ParseIntFlag("--parallel", value, 1, kMaxParallel, &options->parallel)
+    return ParseIntFlag("--parallel", value, 1, kMaxParallel,
+                        &options->parallel)
                ? Taken::kYes
                : Taken::kBad;
   }
