@@ -514,8 +514,8 @@ absl::StatusOr<ShmSegment::SweepResult> ShmSegment::RemoveStaleSegments(
   std::error_code error;
   std::filesystem::directory_iterator it(directory, error);
   if (error) {
-    return absl::UnavailableError(absl::StrCat(
-        "list shm directory ", directory, ": ", error.message()));
+    return absl::UnavailableError(
+        absl::StrCat("list shm directory ", directory, ": ", error.message()));
   }
   std::vector<std::string> paths;
   for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
@@ -526,8 +526,8 @@ absl::StatusOr<ShmSegment::SweepResult> ShmSegment::RemoveStaleSegments(
     }
   }
   if (error) {
-    return absl::UnavailableError(absl::StrCat(
-        "list shm directory ", directory, ": ", error.message()));
+    return absl::UnavailableError(
+        absl::StrCat("list shm directory ", directory, ": ", error.message()));
   }
   std::sort(paths.begin(), paths.end());
   SweepResult result;

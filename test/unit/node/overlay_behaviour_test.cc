@@ -433,7 +433,8 @@ TEST_F(OverlayBehaviourTest, AnswerWithinTheDeadlinesRoundingIsRefused) {
   overlay_.Resume("A");
   grpc::Status status = query->Wait();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_THAT(status.error_message(), HasSubstr("too late to reach the client"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("too late to reach the client"));
   EXPECT_TRUE(EverythingFreed(overlay_)) << overlay_.Describe();
 }
 

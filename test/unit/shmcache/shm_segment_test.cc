@@ -345,19 +345,19 @@ TEST(ShmSegmentTest, RemoveIfStaleRemovesOnlyASegmentNobodyIsAttachedTo) {
   FakeClock clock;
   ScopedSegment stale("sweep-stale");
   LeaveStaleSegment(stale, &clock);
-  ASSERT_OK_AND_ASSIGN(bool removed,
-                       ShmSegment::RemoveIfStale(stale.path(), PosixApi::Real()));
+  ASSERT_OK_AND_ASSIGN(
+      bool removed, ShmSegment::RemoveIfStale(stale.path(), PosixApi::Real()));
   EXPECT_TRUE(removed);
   EXPECT_FALSE(stale.exists());
-  ASSERT_OK_AND_ASSIGN(removed,
-                       ShmSegment::RemoveIfStale(stale.path(), PosixApi::Real()));
+  ASSERT_OK_AND_ASSIGN(
+      removed, ShmSegment::RemoveIfStale(stale.path(), PosixApi::Real()));
   EXPECT_FALSE(removed);  // nothing there any more
 
   ScopedSegment live("sweep-live");
   ASSERT_OK_AND_ASSIGN(auto cache, Open(live.options(), &clock));
   ASSERT_OK(cache->Put("k", "v", kMinute));
-  ASSERT_OK_AND_ASSIGN(removed,
-                       ShmSegment::RemoveIfStale(live.path(), PosixApi::Real()));
+  ASSERT_OK_AND_ASSIGN(
+      removed, ShmSegment::RemoveIfStale(live.path(), PosixApi::Real()));
   EXPECT_FALSE(removed);
   std::string out;
   EXPECT_TRUE(cache->Get("k", &out));  // untouched, still usable
