@@ -28,12 +28,15 @@ def lat(o):
     return "p50 %.2f p99 %.2f" % (o.get("p50", 0), o.get("p99", 0)) if o.get("count") else "-"
 after = [s for n in d["nodes"] for s in n["samples"] if s["phase"] == "after"]
 rss = sum(s["rss_bytes"] for s in after) / 2**20
+# Without the shared segment's pages, which every node counts again.
+own = sum(s["rss_bytes"] - s.get("rss_shmem_bytes", 0) for s in after) / 2**20
 queued = sum(s["queue_depth"] for s in after)
 print("%-8s %s" % (sys.argv[2], "ok %d of %d, %.0f ok/s; ok %s ms; errors %s, %s ms; "
-      "retry hint %s ms; RSS after %.0f MB; queued after %d" % (
+      "retry hint %s ms; RSS after %.0f MB (%.0f MB without shared memory); "
+      "queued after %d" % (
       d["ok"], d["requests"], d["qps"], lat(d["latency_ms"]),
       json.dumps(d["errors_by_code"]), lat(d["error_latency_ms"]),
-      lat(d["retry_pushback_ms"]), rss, queued)))
+      lat(d["retry_pushback_ms"]), rss, own, queued)))
 for c in d["clients"] if len(d["clients"]) > 1 else []:
     print("%-8s   %-6s ok %d of %d (%.2f%%); ok %s ms; errors %s, %s ms" % (
         "", c["name"], c["ok"], c["requests"], 100 * c["success_rate"],

@@ -65,6 +65,7 @@ NodeSample MetricsScraper::ScrapeOne(Node& node, absl::string_view phase,
   sample.rejected = response.rejected();
   sample.cpu_s = response.cpu_s();
   sample.rss_bytes = response.rss_bytes();
+  sample.rss_shmem_bytes = response.rss_shmem_bytes();
   sample.chunks_served = response.chunks_served();
   sample.errors = response.errors();
   return sample;

@@ -43,6 +43,9 @@ struct NodeSample {
   int64_t rejected = 0;
   double cpu_s = 0;
   int64_t rss_bytes = 0;
+  // Of rss_bytes: pages of shared memory (the host's cache segment, which
+  // every co-located node counts again).
+  int64_t rss_shmem_bytes = 0;
   int64_t chunks_served = 0;
   int64_t errors = 0;
 };

@@ -144,6 +144,7 @@ std::string Sample(const NodeSample& s) {
       .Add("rejected", Int(s.rejected))
       .Add("cpu_s", Num(s.cpu_s))
       .Add("rss_bytes", Int(s.rss_bytes))
+      .Add("rss_shmem_bytes", Int(s.rss_shmem_bytes))
       .Add("chunks_served", Int(s.chunks_served))
       .Add("errors", Int(s.errors))
       .Inline();

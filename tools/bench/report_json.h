@@ -91,7 +91,8 @@
 //       "before" | "during" | "after", "ok": true, "error": "",
 //       "queries_received": .., "in_flight": .., "queue_depth": ..,
 //       "admitted": .., "rejected": ..,
-//       "cpu_s": .., "rss_bytes": .., "chunks_served": .., "errors": ..}]}]
+//       "cpu_s": .., "rss_bytes": .., "rss_shmem_bytes": ..,
+//       "chunks_served": .., "errors": ..}]}]
 //                             one per node of --config, GetMetrics scraped
 //                             before, every second during, and after; t_s
 //                             relative to the run's start; queue_depth:

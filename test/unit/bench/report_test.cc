@@ -73,6 +73,8 @@ BenchResult MakeResult() {
   NodeSample sample;
   sample.phase = "before";
   sample.ok = true;
+  sample.rss_bytes = 40 << 20;
+  sample.rss_shmem_bytes = 8 << 20;
   node.samples = {sample};
   r.nodes = {node};
   r.server_cpu_s = 1.5;
@@ -146,6 +148,9 @@ TEST(ReportJsonTest, EscapesStringsAndKeepsTheSchema) {
   EXPECT_DOUBLE_EQ(doc["server"]["ok_per_cpu_s"].GetDouble(), 200);
   EXPECT_DOUBLE_EQ(doc["server"]["cores_busy"].GetDouble(), 0.6);
   EXPECT_EQ(doc["nodes"][0]["samples"].Size(), 1u);
+  EXPECT_EQ(doc["nodes"][0]["samples"][0]["rss_bytes"].GetInt64(), 40 << 20);
+  EXPECT_EQ(doc["nodes"][0]["samples"][0]["rss_shmem_bytes"].GetInt64(),
+            8 << 20);
   for (const char* key : {"requests", "concurrency", "ok", "errors", "wall_s",
                           "qps", "latency_ms", "histogram", "timeline", "nodes",
                           "errors_by_code", "errors_by_message"}) {
