@@ -475,7 +475,9 @@ ShmSegment::ShmSegment(PosixApi* posix, std::string path, int fd, void* base,
 
 absl::StatusOr<bool> ShmSegment::RemoveIfStale(const std::string& path,
                                                PosixApi* posix) {
-  const int fd = posix->Open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+  // O_NONBLOCK: whatever is at the name (a FIFO), opening it must not wait.
+  const int fd = posix->Open(path.c_str(),
+                             O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
   if (fd < 0) {
     if (errno == ENOENT) return false;
     return PosixError(absl::StrCat("open shm segment ", path), errno);

@@ -375,6 +375,13 @@ TEST(ShmSegmentTest, RemoveIfStaleLeavesFilesThatAreNotSegments) {
     EXPECT_FALSE(removed) << bytes;
     EXPECT_TRUE(other.exists()) << bytes;
   }
+  // Nor a FIFO: not a regular file, left alone without waiting on it.
+  ScopedSegment fifo("sweep-fifo");
+  ASSERT_EQ(::mkfifo(fifo.path().c_str(), 0600), 0) << std::strerror(errno);
+  ASSERT_OK_AND_ASSIGN(const bool removed,
+                       ShmSegment::RemoveIfStale(fifo.path(), PosixApi::Real()));
+  EXPECT_FALSE(removed);
+  EXPECT_TRUE(fifo.exists());
 }
 
 TEST(ShmSegmentTest, RemoveStaleSegmentsSweepsADirectory) {
