@@ -378,8 +378,8 @@ TEST(ShmSegmentTest, RemoveIfStaleLeavesFilesThatAreNotSegments) {
   // Nor a FIFO: not a regular file, left alone without waiting on it.
   ScopedSegment fifo("sweep-fifo");
   ASSERT_EQ(::mkfifo(fifo.path().c_str(), 0600), 0) << std::strerror(errno);
-  ASSERT_OK_AND_ASSIGN(const bool removed,
-                       ShmSegment::RemoveIfStale(fifo.path(), PosixApi::Real()));
+  ASSERT_OK_AND_ASSIGN(const bool removed, ShmSegment::RemoveIfStale(
+                                               fifo.path(), PosixApi::Real()));
   EXPECT_FALSE(removed);
   EXPECT_TRUE(fifo.exists());
 }
