@@ -915,10 +915,14 @@ int RunCacheSweep(const std::vector<std::string>& words) {
   for (const std::string& path : swept->removed) {
     std::printf("removed stale segment %s\n", path.c_str());
   }
+  for (const std::string& skipped : swept->skipped) {
+    std::printf("left alone: %s\n", skipped.c_str());
+  }
   for (const std::string& error : swept->errors) {
     std::fprintf(stderr, "overlay_client: %s\n", error.c_str());
   }
-  if (swept->removed.empty() && swept->errors.empty()) {
+  if (swept->removed.empty() && swept->skipped.empty() &&
+      swept->errors.empty()) {
     std::printf("no stale segments in %s\n", directory.c_str());
   }
   return swept->errors.empty() ? kExitOk : kExitError;

@@ -536,7 +536,12 @@ absl::StatusOr<ShmSegment::SweepResult> ShmSegment::RemoveStaleSegments(
   for (const std::string& path : paths) {
     absl::StatusOr<bool> removed = RemoveIfStale(path, posix);
     if (!removed.ok()) {
-      result.errors.push_back(std::string(removed.status().message()));
+      const absl::StatusCode code = removed.status().code();
+      // Not this user's to open (EACCES), or a stale one of another uid.
+      const bool foreign = code == absl::StatusCode::kPermissionDenied ||
+                           code == absl::StatusCode::kFailedPrecondition;
+      (foreign ? result.skipped : result.errors)
+          .push_back(std::string(removed.status().message()));
     } else if (*removed) {
       result.removed.push_back(path);
     }

@@ -68,10 +68,13 @@ class ShmSegment final {
       const std::string& path, PosixApi* posix);
 
   // RemoveIfStale for every "overlay-*" file in `directory` (all segment
-  // names start so, see ShmSegmentName). Files it could not decide on are
-  // in `errors`, each with its reason; the others are still tried.
+  // names start so, see ShmSegmentName). Another user's files, which this
+  // process may not open or must not remove, are `skipped`; files it could
+  // not decide on are in `errors`. Each with its reason; the others are
+  // still tried.
   struct SweepResult {
     std::vector<std::string> removed;  // paths
+    std::vector<std::string> skipped;
     std::vector<std::string> errors;
   };
   [[nodiscard]] static absl::StatusOr<SweepResult> RemoveStaleSegments(

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -329,6 +330,24 @@ TEST(ShmSegmentTest, StaleGarbageOrEmptyFilesAreReclaimed) {
   }
 }
 
+// A directory under the test's temp dir, removed (with what is left in it)
+// on destruction.
+class ScopedDirectory {
+ public:
+  explicit ScopedDirectory(const std::string& tag)
+      : path_(absl::StrCat(::testing::TempDir(), "/", tag, "-", ::getpid())) {
+    EXPECT_EQ(::mkdir(path_.c_str(), 0700), 0) << std::strerror(errno);
+  }
+  ~ScopedDirectory() {
+    std::error_code error;
+    std::filesystem::remove_all(path_, error);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // A stale segment left by a SIGKILLed attacher, at `segment`.
 void LeaveStaleSegment(const ScopedSegment& segment, FakeClock* clock) {
   const pid_t child = ForkChild([&] {
@@ -385,9 +404,8 @@ TEST(ShmSegmentTest, RemoveIfStaleLeavesFilesThatAreNotSegments) {
 }
 
 TEST(ShmSegmentTest, RemoveStaleSegmentsSweepsADirectory) {
-  const std::string directory =
-      absl::StrCat(::testing::TempDir(), "/shm-sweep-", ::getpid());
-  ASSERT_EQ(::mkdir(directory.c_str(), 0700), 0) << std::strerror(errno);
+  auto scoped = std::make_unique<ScopedDirectory>("shm-sweep");
+  const std::string directory = scoped->path();
   FakeClock clock;
   {
     ScopedSegment stale("stale", directory);
@@ -417,7 +435,7 @@ TEST(ShmSegmentTest, RemoveStaleSegmentsSweepsADirectory) {
     ::unlink(unrelated.c_str());
     EXPECT_OK(cache->Detach());
   }
-  EXPECT_EQ(::rmdir(directory.c_str()), 0) << std::strerror(errno);
+  scoped.reset();  // removes the (now empty) directory
   EXPECT_EQ(ShmSegment::RemoveStaleSegments(directory, PosixApi::Real())
                 .status()
                 .code(),
@@ -441,7 +459,10 @@ TEST(ShmSegmentTest, StaleSegmentOfAnotherUserIsRefusedAndKept) {
 
 TEST(ShmSegmentTest, StaleSegmentOfAnotherUserIsNotSwept) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
-  ScopedSegment segment("foreign-sweep");
+  // A directory of its own: a sweep of /dev/shm would also remove the
+  // stale segments other tests, running at the same time, leave on purpose.
+  ScopedDirectory directory("shm-foreign");
+  ScopedSegment segment("foreign-sweep", directory.path());
   FakeClock clock;
   LeaveStaleSegment(segment, &clock);
   ASSERT_EQ(::chown(segment.path().c_str(), 4242, 4242), 0);
@@ -449,6 +470,14 @@ TEST(ShmSegmentTest, StaleSegmentOfAnotherUserIsNotSwept) {
       ShmSegment::RemoveIfStale(segment.path(), PosixApi::Real());
   EXPECT_EQ(removed.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(removed.status().message(), HasSubstr("belongs to uid 4242"));
+  EXPECT_TRUE(segment.exists());
+  // A sweep leaves it too, and counts that as no error: it is not ours.
+  ASSERT_OK_AND_ASSIGN(
+      ShmSegment::SweepResult swept,
+      ShmSegment::RemoveStaleSegments(directory.path(), PosixApi::Real()));
+  EXPECT_THAT(swept.removed, ::testing::IsEmpty());
+  EXPECT_THAT(swept.skipped, ::testing::ElementsAre(HasSubstr(segment.path())));
+  EXPECT_THAT(swept.errors, ::testing::IsEmpty());
   EXPECT_TRUE(segment.exists());
 }
 
