@@ -42,6 +42,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/common/retry_pushback.h"
 #include "core/config/overlay_config.h"
 #include "core/reactor/completion_tag.h"
 #include "core/security/peer_credential.h"
@@ -169,15 +170,8 @@ std::optional<int64_t> RetryHintMs(const grpc::ClientContext& context,
       status.error_code() != grpc::StatusCode::UNAVAILABLE) {
     return std::nullopt;
   }
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("grpc-retry-pushback-ms");
-  int64_t ms = 0;
-  if (it == trailers.end() ||
-      !absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()),
-                        &ms) ||
-      ms <= 0) {
-    return std::nullopt;
-  }
+  const std::optional<int64_t> ms = RetryPushbackMs(context);
+  if (!ms.has_value() || *ms == 0) return std::nullopt;
   return ms;
 }
 

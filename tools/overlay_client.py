@@ -1084,17 +1084,11 @@ def parse_timeout(value):
     return timeout
 
 
-def parse_parallel(value):
-    if _INT.fullmatch(value) is None or not 1 <= int(value) <= MAX_PARALLEL:
-        raise ArgumentError("--parallel: not an integer in [1, %d]: '%s'" %
-                            (MAX_PARALLEL, value))
-    return int(value)
-
-
-def parse_retries(value):
-    if _INT.fullmatch(value) is None or not 0 <= int(value) <= MAX_RETRIES:
-        raise ArgumentError("--retries: not an integer in [0, %d]: '%s'" %
-                            (MAX_RETRIES, value))
+def parse_int_flag(flag, value, low, high):
+    """The value of `flag`: an integer in [low, high]."""
+    if _INT.fullmatch(value) is None or not low <= int(value) <= high:
+        raise ArgumentError("%s: not an integer in [%d, %d]: '%s'" %
+                            (flag, low, high, value))
     return int(value)
 
 
@@ -1128,9 +1122,9 @@ def take_option(argv, i, before_command, options):
     if name == "--timeout":
         options.timeout = parse_timeout(value)
     elif name == "--parallel":
-        options.parallel = parse_parallel(value)
+        options.parallel = parse_int_flag(name, value, 1, MAX_PARALLEL)
     elif name == "--retries":
-        options.retries = parse_retries(value)
+        options.retries = parse_int_flag(name, value, 0, MAX_RETRIES)
     else:
         setattr(options, name[2:].replace("-", "_"), value)
     return i

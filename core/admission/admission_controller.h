@@ -188,7 +188,6 @@ class AdmissionController final {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<FairQueue::Popped> PickNextLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Decides a queued ticket as rejected (already out of the queue).
   // Both detectors see a wait of `waited` that ends now (0: admitted at
   // once); one within the target, of a class without a standing queue of
   // its own, is a calm wait for the node's. Whether each would shed it
@@ -196,6 +195,7 @@ class AdmissionController final {
   std::pair<bool, bool> ObserveWaitLocked(CoDel& class_codel, int64_t now,
                                           int64_t waited)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Decides a queued ticket as rejected (already out of the queue).
   void RejectQueuedLocked(TicketState& ticket, AdmissionRejection rejection,
                           Wakeups* wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   AdmissionRejection MakeRejection(RejectReason reason, std::string message,

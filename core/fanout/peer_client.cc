@@ -5,8 +5,8 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/generic/generic_stub.h>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/common/retry_pushback.h"
 #include "core/reactor/completion_tag.h"
 
 namespace overlay {
@@ -106,16 +106,7 @@ class PeerClient::OutboundCall final : public CompletionTag {
   // The trailing metadata of a finished call.
   static CallInfo InfoOf(const grpc::ClientContext& context) {
     CallInfo info;
-    const auto& trailers = context.GetServerTrailingMetadata();
-    auto it = trailers.find(kRetryPushbackKey);
-    int64_t ms = 0;
-    if (it != trailers.end() &&
-        absl::SimpleAtoi(absl::string_view(it->second.data(),
-                                           it->second.size()),
-                         &ms) &&
-        ms > 0) {
-      info.retry_after_ms = ms;
-    }
+    info.retry_after_ms = RetryPushbackMs(context).value_or(0);
     return info;
   }
 

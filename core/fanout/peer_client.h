@@ -40,18 +40,16 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "core/reactor/cancellation_scope.h"
+#include "core/common/retry_pushback.h"
 #include "core/fanout/deadline.h"
 #include "core/fanout/neighbor_table.h"
+#include "core/reactor/cancellation_scope.h"
 #include "core/reactor/timer.h"
 
 namespace overlay {
 
 enum class PeerMethod { kExecute, kFetch, kReleaseResult };
 
-// The trailing metadata of a server's retry hint in milliseconds (gRFC A6):
-// nodes send it with admission rejections, PeerClient reads it back.
-inline constexpr char kRetryPushbackKey[] = "grpc-retry-pushback-ms";
 // "/overlay.v1.PeerService/Execute", ...
 const char* PeerMethodPath(PeerMethod method);
 

@@ -514,14 +514,10 @@ absl::StatusOr<bool> ShmSegment::RemoveIfStale(const std::string& path,
 absl::StatusOr<ShmSegment::SweepResult> ShmSegment::RemoveStaleSegments(
     const std::string& directory, PosixApi* posix) {
   std::error_code error;
-  std::filesystem::directory_iterator it(directory, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("list shm directory ", directory, ": ", error.message()));
-  }
   std::vector<std::string> paths;
-  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
-    if (error) break;
+  for (std::filesystem::directory_iterator it(directory, error);
+       !error && it != std::filesystem::directory_iterator();
+       it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (absl::StartsWith(name, kSegmentNamePrefix)) {
       paths.push_back(it->path().string());

@@ -2,14 +2,13 @@
 
 #include "tools/bench/request_call.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include <algorithm>
 #include <chrono>
 #include <string>
 
-#include <grpcpp/support/proto_buffer_reader.h>
-
-#include "absl/strings/numbers.h"
-#include "absl/strings/string_view.h"
+#include "core/common/retry_pushback.h"
 
 namespace overlay::bench {
 
@@ -47,19 +46,6 @@ int64_t RequestCall::NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-int64_t RequestCall::RetryPushbackMs(const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  const auto it = trailers.find("grpc-retry-pushback-ms");
-  if (it == trailers.end()) return -1;
-  int64_t ms = -1;
-  if (!absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()),
-                        &ms) ||
-      ms < 0) {
-    return -1;
-  }
-  return ms;
 }
 
 std::unique_ptr<grpc::ClientContext> RequestCall::NewContext(
@@ -209,7 +195,8 @@ void RequestCall::Fail(const char* rpc, const grpc::Status& status,
   failed_ = true;
   failed_rpc_ = rpc;
   failure_ = status;
-  failure_pushback_ms_ = context != nullptr ? RetryPushbackMs(*context) : -1;
+  failure_pushback_ms_ =
+      context != nullptr ? RetryPushbackMs(*context).value_or(-1) : -1;
   end_ns_ = NowNanos();
 }
 

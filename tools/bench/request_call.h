@@ -96,10 +96,6 @@ class RequestCall final : public CompletionTag {
   // Monotonic nanoseconds on the clock latencies use.
   static int64_t NowNanos();
 
-  // The grpc-retry-pushback-ms value of a failed call's trailing metadata,
-  // or -1 when it has none (or it is not a number).
-  static int64_t RetryPushbackMs(const grpc::ClientContext& context);
-
  private:
   // kChunks: GetChunk calls in flight, each on its ChunkSlot's tag.
   enum class State { kQuery, kChunks, kRelease, kMetrics, kHealth };
