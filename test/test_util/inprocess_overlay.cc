@@ -411,15 +411,24 @@ void ConnectIfAlive(grpc::Channel& channel, bool alive) {
   }
 }
 
+// A channel of its own (tests compare callers and credentials), numbered
+// `n`, that takes answers of up to 64 MiB.
+std::shared_ptr<grpc::Channel> QueryChannel(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials, int n) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  args.SetInt("overlay.test.channel", n);
+  return grpc::CreateCustomChannel(address, std::move(credentials), args);
+}
+
 }  // namespace
 
 std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
     const std::string& id) const {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  args.SetInt("overlay.test.channel", static_cast<int>(++channels_));
-  auto channel = grpc::CreateCustomChannel(
-      addresses_.at(id), grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::Channel> channel =
+      QueryChannel(addresses_.at(id), grpc::InsecureChannelCredentials(),
+                   ++channels_);
   ConnectIfAlive(*channel, members_.at(id).alive);
   return v1::QueryService::NewStub(std::move(channel));
 }
@@ -427,12 +436,9 @@ std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
 std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
     const std::string& id,
     std::shared_ptr<grpc::ChannelCredentials> credentials) const {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  // A channel of its own (tests compare callers and credentials).
-  args.SetInt("overlay.test.channel", static_cast<int>(++channels_));
-  return v1::QueryService::NewStub(grpc::CreateCustomChannel(
-      addresses_.at(id), std::move(credentials), args));
+  // Not connected first: the credentials may be ones the node refuses.
+  return v1::QueryService::NewStub(
+      QueryChannel(addresses_.at(id), std::move(credentials), ++channels_));
 }
 
 std::unique_ptr<v1::PeerService::Stub> InProcessOverlay::PeerStub(
