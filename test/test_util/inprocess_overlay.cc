@@ -426,9 +426,8 @@ std::shared_ptr<grpc::Channel> QueryChannel(
 
 std::unique_ptr<v1::QueryService::Stub> InProcessOverlay::Stub(
     const std::string& id) const {
-  std::shared_ptr<grpc::Channel> channel =
-      QueryChannel(addresses_.at(id), grpc::InsecureChannelCredentials(),
-                   ++channels_);
+  std::shared_ptr<grpc::Channel> channel = QueryChannel(
+      addresses_.at(id), grpc::InsecureChannelCredentials(), ++channels_);
   ConnectIfAlive(*channel, members_.at(id).alive);
   return v1::QueryService::NewStub(std::move(channel));
 }
