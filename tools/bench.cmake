@@ -28,6 +28,7 @@ target_link_libraries(overlay_bench_lib
          Threads::Threads
   PRIVATE overlay::metrics overlay::common absl::strings absl::str_format)
 overlay_set_warnings(overlay_bench_lib)
+overlay_use_pch(overlay_bench_lib)
 add_library(overlay::bench ALIAS overlay_bench_lib)
 
 overlay_cc_binary(NAME overlay_bench

@@ -74,13 +74,13 @@ class RealPosixApi final : public PosixApi {
     const int read_errno = errno;
     ::close(fd);
     if (n < 0) return PosixError(kBootIdPath, read_errno);
-    std::string id(absl::StripAsciiWhitespace(
-        absl::string_view(buffer, static_cast<size_t>(n))));
+    const absl::string_view id = absl::StripAsciiWhitespace(
+        absl::string_view(buffer, static_cast<size_t>(n)));
     if (id.size() != 36) {
       return absl::InternalError(
           absl::StrCat(kBootIdPath, ": unexpected content '", id, "'"));
     }
-    return id;
+    return std::string(id);
   }
 
   absl::StatusOr<uint64_t> TimeNamespaceId() override {
